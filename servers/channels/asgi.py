@@ -1,0 +1,19 @@
+"""ASGI entry point of the Channels server: ``servers.channels.asgi:application``."""
+
+from __future__ import annotations
+
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servers.channels.settings")
+django.setup()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from servers.channels.routing import websocket_urlpatterns  # noqa: E402
+from servers.common.health import health_app  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {"http": health_app, "websocket": URLRouter(websocket_urlpatterns)}
+)

@@ -1,0 +1,51 @@
+"""Django settings of the Channels chat server: no ORM, no HTTP views, only the channel layer."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from servers.common.config import ServerConfig
+
+CHAT = ServerConfig.from_env(os.environ)
+
+SECRET_KEY = CHAT.secret
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = ["channels"]
+DATABASES: dict[str, Any] = {}
+USE_TZ = True
+ASGI_APPLICATION = "servers.channels.asgi.application"
+LOGGING_CONFIG = None
+
+
+def channel_layers(config: ServerConfig) -> dict[str, Any]:
+    """The layer for the configured backend, its pool sized like every other Redis pool."""
+    if config.backend == "memory":
+        return {
+            "default": {
+                "BACKEND": "channels.layers.InMemoryChannelLayer",
+                "CONFIG": {"capacity": config.channel_capacity},
+            }
+        }
+    host = {"address": config.redis_url, "max_connections": config.redis_pool_size}
+    if config.channels_layer == "pubsub":
+        return {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [host], "prefix": f"{config.redis_prefix}:asgi"},
+            }
+        }
+    return {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [host],
+                "prefix": f"{config.redis_prefix}:asgi",
+                "capacity": config.channel_capacity,
+            },
+        }
+    }
+
+
+CHANNEL_LAYERS = channel_layers(CHAT)

@@ -1,0 +1,124 @@
+"""Server configuration, read once from ``BENCH_*`` environment variables.
+
+Both servers read the same settings through :meth:`ServerConfig.from_env`, and the launcher
+writes them with :meth:`ServerConfig.to_env`, so a setting cannot reach one contender and not
+the other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+Backend = Literal["memory", "redis"]
+ChannelsLayer = Literal["core", "pubsub"]
+
+DEFAULT_SECRET = "bench-dev-secret-not-for-production"
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+# Every Redis connection pool in a server process (python-socketio's manager, channels-redis,
+# the presence client) gets exactly this many connections. redis-py's default (100) made
+# python-socketio's manager drop publishes under 100 busy clients, so it is never left implicit.
+DEFAULT_REDIS_POOL_SIZE = 1000
+# Per-channel queue length of both Channels layers (their library default is 100).
+DEFAULT_CHANNEL_CAPACITY = 1000
+
+
+class ConfigError(ValueError):
+    """A ``BENCH_*`` variable holds a value the servers cannot use."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything a chat server process needs to know, identical for every contender."""
+
+    backend: Backend = "memory"
+    channels_layer: ChannelsLayer = "core"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_pool_size: int = DEFAULT_REDIS_POOL_SIZE
+    redis_prefix: str = "bench"
+    channel_capacity: int = DEFAULT_CHANNEL_CAPACITY
+    persistence: bool = False
+    db_url: str = "sqlite:///bench-chat.sqlite3"
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    allowed_origins: tuple[str, ...] = ("http://localhost", "http://127.0.0.1")
+    secret: str = DEFAULT_SECRET
+    ws_per_message_deflate: bool = False
+    delay_ms: float = 0.0  # artificial per-message delay, to inject a known slowdown
+
+    @property
+    def frame_limit_bytes(self) -> int:
+        """Transport cap on one WebSocket frame; larger frames close the connection on both."""
+        return 4 * self.max_body_bytes + 64 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ServerConfig:
+        kwargs: dict[str, object] = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get(_env_name(field.name))
+            if raw is None:
+                continue
+            kwargs[field.name] = _parse(field.name, field.type, raw)
+        config = cls(**kwargs)  # type: ignore[arg-type]
+        config.check()
+        return config
+
+    def to_env(self) -> dict[str, str]:
+        env: dict[str, str] = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, bool):
+                text = "1" if value else "0"
+            elif isinstance(value, tuple):
+                text = ",".join(value)
+            else:
+                text = str(value)
+            env[_env_name(field.name)] = text
+        return env
+
+    def check(self) -> None:
+        if self.backend not in ("memory", "redis"):
+            raise ConfigError(f"BENCH_BACKEND must be memory or redis, not {self.backend!r}")
+        if self.channels_layer not in ("core", "pubsub"):
+            raise ConfigError(
+                f"BENCH_CHANNELS_LAYER must be core or pubsub, not {self.channels_layer!r}"
+            )
+        if self.redis_pool_size < 1 or self.channel_capacity < 1 or self.max_body_bytes < 1:
+            raise ConfigError("pool size, channel capacity and body limit must be positive")
+        if not self.db_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ConfigError(
+                f"BENCH_DB_URL must be sqlite:///PATH or postgresql://..., not {self.db_url!r}"
+            )
+
+    def describe(self) -> dict[str, object]:
+        """The settings a report shows (the secret left out)."""
+        data = dataclasses.asdict(self)
+        data.pop("secret")
+        data["allowed_origins"] = list(self.allowed_origins)
+        data["frame_limit_bytes"] = self.frame_limit_bytes
+        return data
+
+
+def _env_name(field: str) -> str:
+    return "BENCH_" + field.upper()
+
+
+def _parse(name: str, kind: object, raw: str) -> object:
+    text = str(kind)
+    try:
+        if text == "bool":
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(raw)
+        if text == "int":
+            return int(raw)
+        if text == "float":
+            return float(raw)
+        if text.startswith("tuple"):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{_env_name(name)}={raw!r} is not a valid {text}") from None
+    return raw

@@ -1,0 +1,15 @@
+"""ASGI entry point of the python-socketio server: ``servers.sio.asgi:application``."""
+
+from __future__ import annotations
+
+import os
+
+import socketio
+
+from servers.common.config import ServerConfig
+from servers.common.health import health_app
+from servers.sio.chat import build_server
+
+config = ServerConfig.from_env(os.environ)
+sio = build_server(config)
+application = socketio.ASGIApp(sio, other_asgi_app=health_app, socketio_path="socket.io")

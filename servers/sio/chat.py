@@ -1,0 +1,148 @@
+"""The chat contract on python-socketio: one ``AsyncServer`` and its event handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import socketio
+
+from servers.common import jsonlib, protocol
+from servers.common.config import ServerConfig
+from servers.common.origin import origin_allowed
+from servers.common.presence import Presence, make_presence
+from servers.common.protocol import ChatError, ok
+from servers.common.state import Member, artificial_delay, authenticate
+from servers.common.storage import MessageStore
+from servers.common.tokens import TokenError
+
+# Whether the event being handled asked for an ack: errors go to the ack when it did, else
+# to an ``error`` event. python-socketio does not expose this, so the server records it.
+_ACK_REQUESTED: contextvars.ContextVar[bool] = contextvars.ContextVar("ack", default=True)
+
+
+class ChatServer(socketio.AsyncServer):  # type: ignore[misc]
+    async def _handle_event_internal(
+        self, server: Any, sid: str, eio_sid: str, data: Any, namespace: str, id: Any
+    ) -> None:
+        _ACK_REQUESTED.set(id is not None)
+        await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
+
+
+def make_manager(config: ServerConfig) -> socketio.AsyncManager:
+    if config.backend == "redis":
+        return socketio.AsyncRedisManager(
+            config.redis_url,
+            channel=f"{config.redis_prefix}:socketio",
+            redis_options={"max_connections": config.redis_pool_size},
+        )
+    return socketio.AsyncManager()
+
+
+def build_server(config: ServerConfig) -> ChatServer:
+    """Create the Socket.IO server with every handler of the chat contract."""
+    sio = ChatServer(
+        async_mode="asgi",
+        client_manager=make_manager(config),
+        json=jsonlib,
+        cors_allowed_origins=lambda origin: origin_allowed(origin, config.allowed_origins),
+        max_http_buffer_size=config.frame_limit_bytes,
+        logger=False,
+        engineio_logger=False,
+    )
+    presence: Presence = make_presence(config)
+    store = MessageStore(config.db_url) if config.persistence else None
+    db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
+    members: dict[str, Member] = {}
+
+    async def in_db_thread(fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(db_thread, fn, *args)
+
+    async def fail(sid: str, error: ChatError) -> dict[str, Any]:
+        if not _ACK_REQUESTED.get():
+            await sio.emit("error", {"code": error.code, "message": error.message}, to=sid)
+        return error.payload()
+
+    @sio.event
+    async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            members[sid] = authenticate(token, config)
+        except TokenError as exc:
+            raise socketio.exceptions.ConnectionRefusedError(
+                protocol.UNAUTHORIZED, {"code": protocol.UNAUTHORIZED, "message": str(exc)}
+            ) from None
+
+    @sio.event
+    async def disconnect(sid: str, *_: Any) -> None:
+        member = members.pop(sid, None)
+        if member is not None:
+            for room in member.rooms:
+                await presence.remove(room, member.user)
+
+    @sio.event
+    async def join(sid: str, data: Any = None, *_: Any) -> dict[str, Any]:
+        try:
+            req = protocol.parse_room(data)
+        except ChatError as exc:
+            return await fail(sid, exc)
+        member = members[sid]
+        if req.room not in member.rooms:
+            await sio.enter_room(sid, req.room)
+            member.rooms.add(req.room)
+            await presence.add(req.room, member.user)
+        return ok(room=req.room)
+
+    @sio.event
+    async def leave(sid: str, data: Any = None, *_: Any) -> dict[str, Any]:
+        member = members[sid]
+        try:
+            req = protocol.parse_room(data)
+            protocol.require_member(member.rooms, req.room)
+        except ChatError as exc:
+            return await fail(sid, exc)
+        await sio.leave_room(sid, req.room)
+        member.rooms.discard(req.room)
+        await presence.remove(req.room, member.user)
+        return ok(room=req.room)
+
+    @sio.event
+    async def msg(sid: str, data: Any = None, *_: Any) -> dict[str, Any]:
+        member = members[sid]
+        try:
+            req = protocol.parse_msg(data, config.max_body_bytes)
+            protocol.require_member(member.rooms, req.room)
+        except ChatError as exc:
+            return await fail(sid, exc)
+        artificial_delay(config)
+        if store is not None:
+            await in_db_thread(store.append, req.room, req.id, member.user, req.ts, req.body)
+        await sio.emit("msg", protocol.delivery(member.user, req), room=req.room)
+        return ok(id=req.id)
+
+    @sio.event
+    async def history(sid: str, data: Any = None, *_: Any) -> dict[str, Any]:
+        try:
+            req = protocol.parse_history(data)
+            protocol.require_member(members[sid].rooms, req.room)
+        except ChatError as exc:
+            return await fail(sid, exc)
+        messages = await in_db_thread(store.history, req.room, req.limit) if store else []
+        return ok(room=req.room, messages=messages)
+
+    @sio.on("presence")
+    async def presence_(sid: str, data: Any = None, *_: Any) -> dict[str, Any]:
+        try:
+            req = protocol.parse_room(data)
+            protocol.require_member(members[sid].rooms, req.room)
+        except ChatError as exc:
+            return await fail(sid, exc)
+        return ok(room=req.room, users=await presence.members(req.room))
+
+    @sio.on("*")
+    async def unknown(event: str, sid: str, *_: Any) -> dict[str, Any]:
+        return await fail(sid, ChatError(protocol.UNKNOWN_TYPE, f"unknown event {event!r}"))
+
+    return sio
