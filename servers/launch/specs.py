@@ -1,0 +1,147 @@
+"""How each contender is started: command, environment, port and readiness probe (pure)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field
+
+from servers.common.config import ServerConfig
+from servers.common.health import HEALTH_PATH
+
+CONTENDERS = ("sio", "channels", "channels-daphne")
+
+_APPS = {
+    "sio": "servers.sio.asgi:application",
+    "channels": "servers.channels.asgi:application",
+    "channels-daphne": "servers.channels.asgi:application",
+}
+_SERVERS = {"sio": "uvicorn", "channels": "uvicorn", "channels-daphne": "daphne"}
+
+
+class UnknownContenderError(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown contender {name!r}; choose from: {', '.join(CONTENDERS)}")
+
+
+@dataclass(frozen=True)
+class AsgiSettings:
+    """ASGI server settings, identical for every uvicorn contender and recorded in results."""
+
+    loop: str = "uvloop"
+    http: str = "httptools"
+    ws: str = "websockets-sansio"
+    ws_per_message_deflate: bool = False
+    ws_ping_interval: float = 20.0
+    ws_ping_timeout: float = 20.0
+    backlog: int = 4096
+
+    def describe(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """One server instance to start: everything the launcher needs, nothing it must guess."""
+
+    contender: str
+    instance: int
+    host: str
+    port: int
+    argv: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    health_path: str = HEALTH_PATH
+    asgi_server: str = "uvicorn"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def server_spec(
+    contender: str,
+    *,
+    port: int,
+    config: ServerConfig,
+    asgi: AsgiSettings | None = None,
+    instance: int = 0,
+    host: str = "127.0.0.1",
+    python: str = sys.executable,
+) -> ServerSpec:
+    """Describe instance ``instance`` of ``contender`` listening on ``host:port``."""
+    if contender not in _APPS:
+        raise UnknownContenderError(contender)
+    asgi = asgi or AsgiSettings()
+    app = _APPS[contender]
+    if _SERVERS[contender] == "uvicorn":
+        argv = _uvicorn_argv(python, app, host, port, config, asgi)
+    else:
+        argv = _daphne_argv(python, app, host, port, config, asgi)
+    env = config.to_env()
+    env["BENCH_CONTENDER"] = contender
+    env["BENCH_INSTANCE"] = str(instance)
+    env["PYTHONUNBUFFERED"] = "1"
+    return ServerSpec(contender, instance, host, port, argv, env, asgi_server=_SERVERS[contender])
+
+
+def _uvicorn_argv(
+    python: str, app: str, host: str, port: int, config: ServerConfig, asgi: AsgiSettings
+) -> tuple[str, ...]:
+    return (
+        python,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--loop",
+        asgi.loop,
+        "--http",
+        asgi.http,
+        "--ws",
+        asgi.ws,
+        "--ws-max-size",
+        str(config.frame_limit_bytes),
+        "--ws-per-message-deflate",
+        str(asgi.ws_per_message_deflate).lower(),
+        "--ws-ping-interval",
+        str(asgi.ws_ping_interval),
+        "--ws-ping-timeout",
+        str(asgi.ws_ping_timeout),
+        "--backlog",
+        str(asgi.backlog),
+        "--lifespan",
+        "off",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    )
+
+
+def _daphne_argv(
+    python: str, app: str, host: str, port: int, config: ServerConfig, asgi: AsgiSettings
+) -> tuple[str, ...]:
+    # Daphne (Twisted/Autobahn) has no event-loop, parser or deflate switches; it negotiates no
+    # per-message deflate. Its frame limits are set to the same transport cap as uvicorn's.
+    return (
+        python,
+        "-m",
+        "daphne",
+        "-b",
+        host,
+        "-p",
+        str(port),
+        "--websocket-max-message-size",
+        str(config.frame_limit_bytes),
+        "--websocket-max-frame-size",
+        str(config.frame_limit_bytes),
+        "--ping-interval",
+        str(int(asgi.ws_ping_interval)),
+        "--ping-timeout",
+        str(int(asgi.ws_ping_timeout)),
+        "--no-server-name",
+        "-v",
+        "1",
+        app,
+    )
