@@ -30,6 +30,17 @@ class ChatServer(socketio.AsyncServer):  # type: ignore[misc]
         _ACK_REQUESTED.set(id is not None)
         await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
 
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        # A packet python-socketio cannot decode (broken JSON) gets the contract's error reply,
+        # as on the Channels server, instead of a logged traceback and silence.
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except ValueError as exc:
+            sid = self.manager.sid_from_eio_sid(eio_sid, "/")
+            if sid is not None:
+                error = {"code": protocol.BAD_REQUEST, "message": f"malformed packet: {exc}"}
+                await self.emit("error", error, to=sid)
+
 
 def make_manager(config: ServerConfig) -> socketio.AsyncManager:
     if config.backend == "redis":
