@@ -20,6 +20,9 @@ def serve(
     port: Annotated[
         int, typer.Option(help="instance K listens on PORT+K; 0 picks free ports")
     ] = 8000,
+    host: Annotated[str, typer.Option(help="address to listen on (0.0.0.0 in a container)")] = (
+        "127.0.0.1"
+    ),
     backend: Annotated[str, typer.Option(help="memory or redis")] = "memory",
     redis_url: Annotated[str | None, typer.Option(help="Redis for the redis backend")] = None,
     instances: Annotated[int, typer.Option(min=1)] = 1,
@@ -36,6 +39,7 @@ def serve(
         run_serve(
             contender,
             port=port,
+            host=host,
             backend=backend,
             redis_url=redis_url,
             instances=instances,

@@ -88,7 +88,12 @@ class ChatClient(Protocol):
     user: str | None
 
     async def connect(
-        self, base_url: str, token: str, *, origin: str | None = None, timeout: float = 10
+        self,
+        base_url: str,
+        token: str,
+        *,
+        origin: str | None = None,
+        timeout: float = 10,  # noqa: ASYNC109 (the interface's name)
     ) -> None:
         """Open the connection; raise :class:`ConnectRefused` when the server says no."""
         ...
@@ -120,7 +125,7 @@ class ChatClient(Protocol):
     async def presence(self, room: str) -> Reply: ...
 
     async def request(self, kind: str, data: object, *, ack: bool = True) -> Reply | None:
-        """Send any request (also malformed ones); return the reply, or ``None`` if ``ack=False``."""
+        """Send any request (malformed ones too); return its reply, ``None`` if ``ack=False``."""
         ...
 
     async def send_raw(self, frame: str | bytes) -> None:

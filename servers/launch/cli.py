@@ -28,6 +28,7 @@ def serve(
     contender: str,
     *,
     port: int,
+    host: str = "127.0.0.1",
     backend: str,
     redis_url: str | None,
     instances: int,
@@ -63,7 +64,13 @@ def serve(
     asgi = AsgiSettings(ws_per_message_deflate=deflate)
     try:
         group = start_servers(
-            contender, config, instances=instances, base_port=port, asgi=asgi, log_dir=log_dir
+            contender,
+            config,
+            instances=instances,
+            base_port=port,
+            host=host,
+            asgi=asgi,
+            log_dir=log_dir,
         )
     except (ServerStartError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,0 +1,290 @@
+"""The fast Socket.IO client: Engine.IO v4 / Socket.IO v5 over a bare WebSocket.
+
+WebSocket transport only (no long-polling, no upgrade). The hot path -- open-loop
+``send_nowait`` and the receipt of deliveries and acks -- uses pre-built packet prefixes,
+orjson, and callbacks keyed by ack id: no future and no task per message. Anything off the hot
+path (binary attachments, other namespaces' packets, server events other than ``msg``) goes
+through the pure codec in :mod:`loadgen.clients.sio_packets`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+
+from loadgen.clients import sio_packets as sp
+from loadgen.clients.base import (
+    UNAUTHORIZED,
+    AckCallback,
+    Body,
+    ClientClosed,
+    ConnectRefused,
+    Reply,
+    noop_close,
+    noop_error,
+    noop_message,
+)
+from loadgen.clients.transports import DEFAULT_LIBRARY, Transport, open_transport
+
+_dumps = orjson.dumps
+_loads = orjson.loads
+_MSG = "msg"
+
+
+class SioClient:
+    """One Socket.IO connection to one namespace, with the :class:`ChatClient` interface."""
+
+    def __init__(self, *, namespace: str = "/", library: str = DEFAULT_LIBRARY) -> None:
+        self.namespace = namespace
+        self.library = library
+        self.on_message = noop_message
+        self.on_error = noop_error
+        self.on_close = noop_close
+        self.connected = False
+        self.user: str | None = None
+        self.sid: str | None = None
+        self._transport: Transport | None = None
+        self._send_text = _closed_send
+        ns = sp.namespace_prefix(namespace)
+        self._event_prefix = b"42" + ns  # EVENT: 42[/ns,][id][...]
+        self._ack_prefix = b"43" + ns  # ACK from the server: 43[/ns,]<id>[...]
+        self._delivery_prefix = self._event_prefix + b"["  # an EVENT without ack id
+        self._prefix_len = len(self._event_prefix)
+        self._next_id = 0
+        self._pending: dict[int, AckCallback] = {}
+        self._waiting: set[asyncio.Future[Reply]] = set()  # requests awaited by _call
+        self._close_reason: str | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self._partial: sp.Packet | None = None  # a binary packet waiting for attachments
+        self._handshake: asyncio.Future[Any] | None = None
+
+    # --- connection ---------------------------------------------------------------------
+
+    async def connect(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        origin: str | None = None,
+        timeout: float = 10,  # noqa: ASYNC109 (the interface's name)
+    ) -> None:
+        url = (
+            base_url.rstrip("/").replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+        )
+        self.user = token.split(".", 1)[0]
+        loop = asyncio.get_running_loop()
+        self._handshake = loop.create_future()
+        async with asyncio.timeout(timeout):
+            self._transport = await open_transport(self.library, url, self, origin=origin)
+            self._send_text = self._transport.send_text
+            try:
+                await self._handshake  # the Engine.IO open packet
+                self._handshake = loop.create_future()
+                self._send_frames(sp.encode(sp.CONNECT, {"token": token}, namespace=self.namespace))
+                self.sid = (await self._handshake).get("sid")
+            except BaseException:
+                await self._transport.close()
+                raise
+        self.connected = True
+
+    async def close(self) -> None:
+        transport, self._transport = self._transport, None
+        if transport is None:
+            return
+        if self.connected:
+            self._send_frames(sp.encode(sp.DISCONNECT, namespace=self.namespace))
+        self.connected = False
+        await transport.close()
+
+    # --- requests -------------------------------------------------------------------------
+
+    async def join(self, room: str) -> Reply:
+        return await self._call("join", {"room": room})
+
+    async def leave(self, room: str) -> Reply:
+        return await self._call("leave", {"room": room})
+
+    async def history(self, room: str, limit: int = 50) -> Reply:
+        return await self._call("history", {"room": room, "limit": limit})
+
+    async def presence(self, room: str) -> Reply:
+        return await self._call("presence", {"room": room})
+
+    async def send(self, room: str, msg_id: str | int, ts: float, body: Body) -> Reply:
+        return await self._call(_MSG, {"room": room, "id": msg_id, "ts": ts, "body": body})
+
+    def send_nowait(
+        self,
+        room: str,
+        msg_id: str | int,
+        ts: float,
+        body: Body,
+        on_ack: AckCallback | None = None,
+    ) -> None:
+        data = {"room": room, "id": msg_id, "ts": ts, "body": body}
+        if body.__class__ is bytes:
+            self._emit(_MSG, data, on_ack)
+        elif on_ack is None:
+            self._send_text(self._event_prefix + _dumps([_MSG, data]))
+        else:
+            ack_id = self._next_id = self._next_id + 1
+            self._pending[ack_id] = on_ack
+            self._send_text(b"%b%d%b" % (self._event_prefix, ack_id, _dumps([_MSG, data])))
+
+    async def request(self, kind: str, data: object, *, ack: bool = True) -> Reply | None:
+        if not ack:
+            self._emit(kind, data, None)
+            return None
+        return await self._call(kind, data)
+
+    async def send_raw(self, frame: str | bytes) -> None:
+        transport = self._require()
+        if isinstance(frame, str):
+            transport.send_text(frame.encode())
+        else:
+            transport.send_binary(frame)
+
+    async def _call(self, event: str, data: object) -> Reply:
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+
+        def resolve(reply: Reply, received: float) -> None:
+            if not future.done():
+                future.set_result(reply)
+
+        self._emit(event, data, resolve)
+        self._waiting.add(future)
+        try:
+            return await future
+        finally:
+            self._waiting.discard(future)
+
+    def _emit(self, event: str, data: object, on_ack: AckCallback | None) -> None:
+        self._require()
+        ack_id = None
+        if on_ack is not None:
+            ack_id = self._next_id = self._next_id + 1
+            self._pending[ack_id] = on_ack
+        self._send_frames(
+            sp.encode(sp.EVENT, [event, data], namespace=self.namespace, ack_id=ack_id)
+        )
+
+    def _send_frames(self, frames: list[bytes]) -> None:
+        transport = self._require()
+        transport.send_text(frames[0])
+        for attachment in frames[1:]:
+            transport.send_binary(attachment)
+
+    def _require(self) -> Transport:
+        if self._transport is None:
+            raise ClientClosed("not connected")
+        return self._transport
+
+    # --- receiving (FrameSink) --------------------------------------------------------------
+
+    def on_text(self, data: bytes, received: float) -> None:
+        n = self._prefix_len
+        if data.startswith(self._delivery_prefix):
+            event = _loads(data[n:])
+            if event[0] == _MSG:
+                self.on_message(event[1], received)
+                return
+        elif data.startswith(self._ack_prefix):
+            bracket = data.find(b"[", n)
+            try:
+                ack_id = int(data[n:bracket])
+            except ValueError:  # another namespace's packet, or no ack id
+                pass
+            else:
+                on_ack = self._pending.pop(ack_id, None)
+                if on_ack is not None:
+                    args = _loads(data[bracket:])
+                    on_ack(args[0] if len(args) == 1 else args, received)
+                return
+        self._on_other(data, received)
+
+    def on_binary(self, data: bytes, received: float) -> None:
+        packet = self._partial
+        if packet is None:
+            self.on_error({"code": "protocol", "message": "binary frame without a packet"})
+            return
+        packet.buffers.append(data)
+        if len(packet.buffers) == packet.attachments:
+            self._partial = None
+            self._on_packet(sp.complete(packet), received)
+
+    def on_closed(self, reason: str) -> None:
+        reason = self._close_reason or reason
+        was_open = self.connected
+        self.connected = False
+        self._transport = None
+        self._send_text = _closed_send
+        self._pending.clear()
+        waiting = [*self._waiting]
+        if self._handshake is not None:
+            waiting.append(self._handshake)
+        for future in waiting:
+            if not future.done():
+                future.set_exception(ClientClosed(reason))
+        if was_open:
+            self.on_close(reason)
+
+    def _drop(self, reason: str) -> None:
+        """Close the connection at the server's request (Engine.IO close, DISCONNECT)."""
+        if self._transport is not None and self._close_reason is None:
+            self._close_reason = reason
+            self._closing = asyncio.get_running_loop().create_task(self._transport.close())
+
+    def _on_other(self, data: bytes, received: float) -> None:
+        kind = data[0] if data else -1
+        if kind == sp.EIO_PING:
+            self._send_text(sp.PONG_FRAME)
+        elif kind == sp.EIO_OPEN:
+            if self._handshake is not None and not self._handshake.done():
+                self._handshake.set_result(sp.decode_open(data))
+        elif kind == sp.EIO_MESSAGE:
+            packet = sp.decode(data)
+            if packet.attachments:
+                self._partial = packet
+            else:
+                self._on_packet(packet, received)
+        elif kind == sp.EIO_CLOSE:
+            self._drop("closed by server (Engine.IO close)")
+
+    def _on_packet(self, packet: sp.Packet, received: float) -> None:
+        if packet.namespace != self.namespace:
+            return
+        if packet.type == sp.EVENT and isinstance(packet.data, list) and packet.data:
+            name, args = packet.data[0], packet.data[1:]
+            if name == _MSG and args:
+                self.on_message(args[0], received)
+            elif name == "error" and args:
+                self.on_error(args[0])
+            if packet.id is not None:  # the server asked for an ack: give an empty one
+                self._send_frames(sp.encode(sp.ACK, [], namespace=self.namespace, ack_id=packet.id))
+        elif packet.type == sp.ACK and packet.id is not None:
+            on_ack = self._pending.pop(packet.id, None)
+            if on_ack is not None:
+                args = packet.data if isinstance(packet.data, list) else [packet.data]
+                on_ack(args[0] if len(args) == 1 else args, received)
+        elif packet.type in (sp.CONNECT, sp.CONNECT_ERROR):
+            self._on_connect_reply(packet)
+        elif packet.type == sp.DISCONNECT:
+            self._drop("disconnected by server")
+
+    def _on_connect_reply(self, packet: sp.Packet) -> None:
+        handshake = self._handshake
+        if handshake is None or handshake.done():
+            return
+        if packet.type == sp.CONNECT:
+            handshake.set_result(packet.data if isinstance(packet.data, dict) else {})
+            return
+        info = packet.data if isinstance(packet.data, dict) else {"message": str(packet.data)}
+        detail = info.get("data") if isinstance(info.get("data"), dict) else {}
+        code = detail.get("code") or info.get("message") or UNAUTHORIZED
+        handshake.set_exception(ConnectRefused(str(code), str(detail.get("message", ""))))
+
+
+def _closed_send(data: bytes) -> None:
+    raise ClientClosed("not connected")
