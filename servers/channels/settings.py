@@ -28,7 +28,11 @@ def channel_layers(config: ServerConfig) -> dict[str, Any]:
                 "CONFIG": {"capacity": config.channel_capacity},
             }
         }
-    host = {"address": config.redis_url, "max_connections": config.redis_pool_size}
+    host = {
+        "address": config.redis_url,
+        "max_connections": config.redis_pool_size,
+        "socket_timeout": config.redis_socket_timeout,
+    }
     if config.channels_layer == "pubsub":
         return {
             "default": {

@@ -21,8 +21,11 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 # the presence client) gets exactly this many connections. redis-py's default (100) made
 # python-socketio's manager drop publishes under 100 busy clients, so it is never left implicit.
 DEFAULT_REDIS_POOL_SIZE = 1000
-# Per-channel queue length of both Channels layers (their library default is 100).
-DEFAULT_CHANNEL_CAPACITY = 1000
+# Queue capacity of both Channels layers (library default 100). channels-redis's core layer
+# counts it per *process* for consumer channels (they share one "specific" queue), and
+# group_send drops over-capacity messages silently: with 1000, 500 busy clients on two
+# instances lost half their deliveries. Loss still shows in results if this is exceeded.
+DEFAULT_CHANNEL_CAPACITY = 100_000
 
 
 class ConfigError(ValueError):
@@ -38,6 +41,10 @@ class ServerConfig:
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_pool_size: int = DEFAULT_REDIS_POOL_SIZE
     redis_prefix: str = "bench"
+    # Read timeout of every Redis connection, set explicitly and equally: redis-py 8's default
+    # (5 s) equals channels-redis's 5 s BZPOPMIN, so an idle consumer's read raced its own
+    # timeout and the consumer died with "Timeout reading from" under load.
+    redis_socket_timeout: float = 30.0
     channel_capacity: int = DEFAULT_CHANNEL_CAPACITY
     persistence: bool = False
     db_url: str = "sqlite:///bench-chat.sqlite3"

@@ -57,8 +57,10 @@ class MemoryPresence:
 class RedisPresence:
     """Presence shared by every instance through one Redis hash per room."""
 
-    def __init__(self, url: str, pool_size: int, prefix: str) -> None:
-        pool = aioredis.ConnectionPool.from_url(url, max_connections=pool_size)
+    def __init__(self, url: str, pool_size: int, prefix: str, socket_timeout: float) -> None:
+        pool = aioredis.ConnectionPool.from_url(
+            url, max_connections=pool_size, socket_timeout=socket_timeout
+        )
         self._redis = aioredis.Redis(connection_pool=pool)
         self._prefix = f"{prefix}:presence:"
         self._leave = self._redis.register_script(_LEAVE_SCRIPT)
@@ -79,5 +81,10 @@ class RedisPresence:
 
 def make_presence(config: ServerConfig) -> Presence:
     if config.backend == "redis":
-        return RedisPresence(config.redis_url, config.redis_pool_size, config.redis_prefix)
+        return RedisPresence(
+            config.redis_url,
+            config.redis_pool_size,
+            config.redis_prefix,
+            config.redis_socket_timeout,
+        )
     return MemoryPresence()

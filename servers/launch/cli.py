@@ -16,12 +16,17 @@ from servers.launch.specs import CONTENDERS, AsgiSettings
 
 
 def _exit_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit so that context managers and atexit stop the servers."""
+    """Turn SIGTERM into SystemExit so that context managers and atexit stop the servers.
+
+    SIGINT is made to raise KeyboardInterrupt even when it was inherited as ignored (a shell
+    script's ``bench serve ... &`` starts it so), like the ASGI servers it runs.
+    """
 
     def handler(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def serve(

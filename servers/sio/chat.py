@@ -47,7 +47,10 @@ def make_manager(config: ServerConfig) -> socketio.AsyncManager:
         return socketio.AsyncRedisManager(
             config.redis_url,
             channel=f"{config.redis_prefix}:socketio",
-            redis_options={"max_connections": config.redis_pool_size},
+            redis_options={
+                "max_connections": config.redis_pool_size,
+                "socket_timeout": config.redis_socket_timeout,
+            },
         )
     return socketio.AsyncManager()
 
