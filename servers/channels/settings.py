@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from servers.common.config import ServerConfig
+from servers.common.redis_pool import pool_options
 
 CHAT = ServerConfig.from_env(os.environ)
 
@@ -28,12 +29,11 @@ def channel_layers(config: ServerConfig) -> dict[str, Any]:
                 "CONFIG": {"capacity": config.channel_capacity},
             }
         }
-    host = {
-        "address": config.redis_url,
-        "max_connections": config.redis_pool_size,
-        "socket_timeout": config.redis_socket_timeout,
-    }
+    host = {"address": config.redis_url, **pool_options(config)}
     if config.channels_layer == "pubsub":
+        # The pub/sub layer builds a plain pool (no waiting) and publishes under a lock on one
+        # connection per shard, so the pool never runs dry; it gets the same size and timeout.
+        del host["timeout"]
         return {
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -42,7 +42,7 @@ def channel_layers(config: ServerConfig) -> dict[str, Any]:
         }
     return {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "servers.channels.layers.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [host],
                 "prefix": f"{config.redis_prefix}:asgi",

@@ -45,6 +45,7 @@ class ServerConfig:
     # (5 s) equals channels-redis's 5 s BZPOPMIN, so an idle consumer's read raced its own
     # timeout and the consumer died with "Timeout reading from" under load.
     redis_socket_timeout: float = 30.0
+    redis_pool_wait_s: float = 10.0  # how long a caller waits for a free pooled connection
     channel_capacity: int = DEFAULT_CHANNEL_CAPACITY
     persistence: bool = False
     db_url: str = "sqlite:///bench-chat.sqlite3"

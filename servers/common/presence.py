@@ -7,10 +7,11 @@ while at least one of them is in the room.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 
+from servers.common import redis_pool
 from servers.common.config import ServerConfig
 
 # Decrement and drop the field at zero, atomically (two instances may race on one room).
@@ -57,11 +58,8 @@ class MemoryPresence:
 class RedisPresence:
     """Presence shared by every instance through one Redis hash per room."""
 
-    def __init__(self, url: str, pool_size: int, prefix: str, socket_timeout: float) -> None:
-        pool = aioredis.ConnectionPool.from_url(
-            url, max_connections=pool_size, socket_timeout=socket_timeout
-        )
-        self._redis = aioredis.Redis(connection_pool=pool)
+    def __init__(self, url: str, pool_options: dict[str, Any], prefix: str) -> None:
+        self._redis = aioredis.Redis(connection_pool=redis_pool.make_pool(url, pool_options))
         self._prefix = f"{prefix}:presence:"
         self._leave = self._redis.register_script(_LEAVE_SCRIPT)
 
@@ -81,10 +79,5 @@ class RedisPresence:
 
 def make_presence(config: ServerConfig) -> Presence:
     if config.backend == "redis":
-        return RedisPresence(
-            config.redis_url,
-            config.redis_pool_size,
-            config.redis_prefix,
-            config.redis_socket_timeout,
-        )
+        return RedisPresence(config.redis_url, redis_pool.pool_options(config), config.redis_prefix)
     return MemoryPresence()

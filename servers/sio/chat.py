@@ -7,6 +7,7 @@ import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import redis.asyncio as aioredis
 import socketio
 
 from servers.common import jsonlib, protocol
@@ -14,6 +15,7 @@ from servers.common.config import ServerConfig
 from servers.common.origin import origin_allowed
 from servers.common.presence import Presence, make_presence
 from servers.common.protocol import ChatError, ok
+from servers.common.redis_pool import make_pool, pool_options
 from servers.common.state import Member, artificial_delay, authenticate
 from servers.common.storage import MessageStore
 from servers.common.tokens import TokenError
@@ -42,16 +44,23 @@ class ChatServer(socketio.AsyncServer):  # type: ignore[misc]
                 await self.emit("error", error, to=sid)
 
 
+class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    """python-socketio's Redis manager on the shared pool settings (see redis_pool.py)."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        super().__init__(config.redis_url, channel=f"{config.redis_prefix}:socketio")
+        self._pool_options = pool_options(config)
+
+    def _redis_connect(self) -> None:
+        pool = make_pool(self.redis_url, self._pool_options)
+        self.redis = aioredis.Redis(connection_pool=pool)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
+
+
 def make_manager(config: ServerConfig) -> socketio.AsyncManager:
     if config.backend == "redis":
-        return socketio.AsyncRedisManager(
-            config.redis_url,
-            channel=f"{config.redis_prefix}:socketio",
-            redis_options={
-                "max_connections": config.redis_pool_size,
-                "socket_timeout": config.redis_socket_timeout,
-            },
-        )
+        return RedisManager(config)
     return socketio.AsyncManager()
 
 
