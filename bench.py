@@ -63,5 +63,63 @@ def token(
     raise typer.Exit(make(user, ttl))
 
 
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="scenario files to check")],
+) -> None:
+    """Check scenario files without running them (exit 2 on any error)."""
+    import os
+
+    from loadgen.commands import validate_files
+
+    raise typer.Exit(validate_files(files, env=os.environ))
+
+
+@app.command()
+def run(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario files (scenarios/*.yaml)")],
+    contender: Annotated[
+        list[str] | None, typer.Option(help="run only these contenders (repeatable)")
+    ] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="memory or redis (overrides the file)")
+    ] = None,
+    channels_layer: Annotated[str | None, typer.Option(help="core or pubsub")] = None,
+    duration: Annotated[float | None, typer.Option(help="seconds of measured phases")] = None,
+    smoke: Annotated[bool, typer.Option(help="a quick, small version of each scenario")] = False,
+    repetitions: Annotated[int | None, typer.Option(help="runs per contender")] = None,
+    workers: Annotated[int | None, typer.Option(help="load-generator processes")] = None,
+    out: Annotated[Path, typer.Option(help="where result files go")] = Path("results"),
+    redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
+    client: Annotated[
+        str | None, typer.Option(help="sio-reference: drive sio with python-socketio's client")
+    ] = None,
+    pin: Annotated[
+        bool, typer.Option(help="pin servers and load generator to separate CPUs")
+    ] = True,
+    deflate: Annotated[bool, typer.Option(help="per-message deflate for every contender")] = False,
+) -> None:
+    """Run scenarios against every contender; print a table; write a result file."""
+    from loadgen.run_command import run_files
+    from loadgen.runner import RunOptions
+
+    cli: dict[str, object] = {}
+    for key, value in (
+        ("backend.kind", backend),
+        ("backend.channels_layer", channels_layer),
+        ("repetitions", repetitions),
+        ("duration", duration),
+    ):
+        if value is not None:
+            cli[key] = value
+    if smoke:
+        cli["smoke"] = True
+    options = RunOptions(
+        out_dir=out, workers=workers, redis_url=redis_url, client=client, pin=pin,
+        deflate=deflate, contenders=tuple(contender or ()),
+    )  # fmt: skip
+    raise typer.Exit(run_files(scenarios, cli, options))
+
+
 if __name__ == "__main__":
     app()

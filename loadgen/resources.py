@@ -23,8 +23,8 @@ class ResourceSeries:
     """Per-second samples; ``t`` is seconds since the measured start."""
 
     t: list[float] = field(default_factory=list)
-    processes: dict[str, dict[str, list[float]]] = field(default_factory=dict)
-    redis: dict[str, list[float]] = field(default_factory=dict)
+    processes: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)
+    redis: dict[str, list[float | None]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"t": self.t, "processes": self.processes, "redis": self.redis}
@@ -92,7 +92,7 @@ class ResourceSampler:
             try:
                 cpu, rss = proc.cpu_percent(None), float(proc.memory_info().rss)
             except psutil.Error:  # the process is gone (killed by a fault, or crashed)
-                cpu, rss = float("nan"), float("nan")
+                cpu, rss = None, None
             _pad(values["cpu_percent"], n).append(cpu)
             _pad(values["rss_bytes"], n).append(rss)
         if self._redis is not None:
@@ -101,13 +101,14 @@ class ResourceSampler:
             except aioredis.RedisError:
                 info = {}
             for key in REDIS_FIELDS:
+                value = info.get(key)
                 _pad(self.series.redis.setdefault(key, []), n).append(
-                    float(info.get(key, float("nan")))
+                    None if value is None else float(value)
                 )
 
 
-def _pad(values: list[float], n: int) -> list[float]:
-    """Keep every series aligned with ``t`` (NaN where a process had not started yet)."""
+def _pad(values: list[float | None], n: int) -> list[float | None]:
+    """Keep every series aligned with ``t`` (None where a process was not running)."""
     while len(values) < n:
-        values.append(float("nan"))
+        values.append(None)
     return values

@@ -1,0 +1,284 @@
+"""One contender, one repetition: start its servers, drive the workers, collect the samples.
+
+The coordinator side of the worker protocol (see :mod:`loadgen.worker`). Every process it
+starts (servers, workers) is stopped before it returns, also on errors and on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from loadgen.resources import ResourceSampler
+from servers.common.config import ServerConfig
+from servers.launch import AsgiSettings, ServerDiedError, ServerGroup, start_servers
+
+BARRIER_TIMEOUT_S = 60.0
+
+
+class WorkerFailedError(RuntimeError):
+    """A worker process exited or reported an error before finishing."""
+
+
+@dataclass
+class Worker:
+    index: int
+    process: asyncio.subprocess.Process
+    result_path: Path
+    last_tick: dict[str, Any] = field(default_factory=dict)
+    events: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+
+    async def send(self, line: str) -> None:
+        if self.process.stdin is not None and not self.process.stdin.is_closing():
+            self.process.stdin.write((line + "\n").encode())
+            with contextlib.suppress(ConnectionError):
+                await self.process.stdin.drain()
+
+    async def expect(self, event: str, within_s: float) -> dict[str, Any]:
+        deadline = time.monotonic() + within_s
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerFailedError(f"worker {self.index}: no {event!r} within {within_s:.0f}s")
+            try:
+                message = await asyncio.wait_for(self.events.get(), remaining)
+            except TimeoutError:
+                continue
+            if message.get("event") == event:
+                return message
+            if message.get("event") in ("error", "exit"):
+                raise WorkerFailedError(f"worker {self.index}: {message.get('message')}")
+
+
+@dataclass
+class RunContext:
+    """What one contender run needs from the coordinator."""
+
+    contender: str
+    repetition: int
+    scenario_data: dict[str, Any]
+    scenario_source: str
+    config: ServerConfig
+    asgi: AsgiSettings
+    instances: int
+    workers: int
+    partitions: list[list[int]]
+    client_kind: str
+    library: str | None
+    run_dir: Path
+    server_cpus: list[int] | None
+    loadgen_cpus: list[int] | None
+    connect_ramp_s: float
+    duration_s: float
+    drain_s: float
+    redis_url: str | None
+    on_tick: Callable[[str, dict[str, Any]], None] | None = None
+
+
+@dataclass
+class RunOutcome:
+    worker_results: list[dict[str, Any]]
+    partial_reasons: list[str]
+    servers: list[dict[str, Any]]
+    resources: dict[str, Any]
+    rss_per_connection_kb: float | None
+    log_paths: list[Path]
+    t_start: float
+    interrupted: bool = False
+
+
+async def _pump(worker: Worker) -> None:
+    """Forward a worker's JSON lines to its queue; report its exit."""
+    assert worker.process.stdout is not None
+    async for raw in worker.process.stdout:
+        try:
+            message = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        if message.get("event") == "tick":
+            worker.last_tick = message
+        await worker.events.put(message)
+    code = await worker.process.wait()
+    stderr = b""
+    if worker.process.stderr is not None:
+        stderr = await worker.process.stderr.read()
+    tail = stderr.decode(errors="replace").strip().splitlines()[-5:]
+    await worker.events.put({"event": "exit", "message": f"exited with {code}: {' | '.join(tail)}"})
+
+
+async def _spawn_workers(ctx: RunContext, urls: list[str]) -> list[Worker]:
+    workers = []
+    for i, mine in enumerate(ctx.partitions):
+        task = {
+            "worker": i,
+            "scenario": ctx.scenario_data,
+            "scenario_source": ctx.scenario_source,
+            "contender": ctx.contender,
+            "client_kind": ctx.client_kind,
+            "library": ctx.library,
+            "urls": urls,
+            "connections": mine,
+            "secret": ctx.config.secret,
+            "cpus": ctx.loadgen_cpus,
+            "result_path": str(ctx.run_dir / f"worker-{i}.json"),
+        }
+        task_path = ctx.run_dir / f"worker-{i}.task.json"
+        task_path.write_text(json.dumps(task))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "loadgen.worker", str(task_path),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, limit=1 << 20,
+        )  # fmt: skip
+        worker = Worker(i, process, Path(task["result_path"]))
+        asyncio.get_running_loop().create_task(_pump(worker))
+        workers.append(worker)
+    return workers
+
+
+def _rss(group: ServerGroup) -> float:
+    total = 0.0
+    for pid in group.pids:
+        with contextlib.suppress(psutil.Error):
+            total += psutil.Process(pid).memory_info().rss
+    return total
+
+
+async def run_contender(ctx: RunContext) -> RunOutcome:
+    ctx.run_dir.mkdir(parents=True, exist_ok=True)
+    group = start_servers(
+        ctx.contender, ctx.config, instances=ctx.instances, asgi=ctx.asgi,
+        log_dir=ctx.run_dir, cpus=ctx.server_cpus,
+    )  # fmt: skip
+    workers: list[Worker] = []
+    partial: list[str] = []
+    sampler: ResourceSampler | None = None
+    rss_per_conn: float | None = None
+    t_start = time.monotonic()
+    try:
+        workers = await _spawn_workers(ctx, group.urls)
+        for w in workers:
+            await w.expect("built", BARRIER_TIMEOUT_S)
+        rss_before = _rss(group)
+        t_connect0 = time.monotonic() + 0.2
+        for w in workers:
+            await w.send(f"connect {t_connect0}")
+        connected = 0
+        for w in workers:
+            msg = await w.expect("connected", ctx.connect_ramp_s + BARRIER_TIMEOUT_S)
+            connected += msg["ok"]
+        if connected:
+            await asyncio.sleep(0.5)  # let the servers settle before reading their memory
+            rss_per_conn = (_rss(group) - rss_before) / connected / 1024.0
+        t_start = time.monotonic() + 0.3
+        pids = {f"{ctx.contender}[{s.spec.instance}]": s.pid for s in group.servers}
+        pids.update({f"loadgen[{w.index}]": w.process.pid for w in workers})
+        sampler = ResourceSampler(pids, ctx.redis_url, t_start)
+        sampler.start()
+        for w in workers:
+            await w.send(f"start {t_start}")
+        await _watch(ctx, group, workers, partial, t_start)
+    except asyncio.CancelledError:  # Ctrl-C: keep what was measured, then let the caller stop
+        partial.append("interrupted (Ctrl-C)")
+        await _stop_workers(workers)
+    except (WorkerFailedError, OSError) as exc:
+        partial.append(f"load generator failed: {exc}")
+        await _stop_workers(workers)
+    finally:
+        resources = (await sampler.stop()).as_dict() if sampler else {}
+        servers = [
+            {"instance": s.spec.instance, "pid": s.pid, "port": s.spec.port,
+             "log": str(s.log_path), "asgi_server": s.spec.asgi_server}
+            for s in group.servers
+        ]  # fmt: skip
+        log_paths = [s.log_path for s in group.servers]
+        group.stop()
+        await _reap(workers)
+    interrupted = "interrupted (Ctrl-C)" in partial
+    return RunOutcome(
+        _read_results(workers), partial, servers, resources, rss_per_conn, log_paths, t_start,
+        interrupted,
+    )  # fmt: skip
+
+
+async def _watch(
+    ctx: RunContext, group: ServerGroup, workers: list[Worker], partial: list[str], t_start: float
+) -> None:
+    """Wait for every worker's ``done``; note a server that dies (the run goes on, as a
+    real deployment's clients would), and pass progress on."""
+    pending = {w.index: w for w in workers}
+    deadline = t_start + ctx.duration_s + ctx.drain_s + BARRIER_TIMEOUT_S
+    died: set[int] = set()
+    while pending:
+        if time.monotonic() > deadline:
+            partial.append("workers did not finish in time")
+            await _stop_workers(list(pending.values()))
+            return
+        for w in list(pending.values()):
+            while w.index in pending and not w.events.empty():
+                message = w.events.get_nowait()
+                if message.get("event") == "done":
+                    pending.pop(w.index)
+                    if message.get("partial"):
+                        partial.append(f"worker {w.index} stopped early")
+                elif message.get("event") in ("error", "exit"):
+                    pending.pop(w.index)
+                    partial.append(f"worker {w.index} failed: {message.get('message')}")
+        for server in group.servers:
+            if server.spec.instance not in died and not server.alive():
+                died.add(server.spec.instance)
+                at = time.monotonic() - t_start
+                partial.append(
+                    f"{server.describe()} died at t={at:.1f}s (exit {server.process.returncode}); "
+                    f"last log lines: {server.tail(5)}"
+                )
+        if ctx.on_tick is not None:
+            ctx.on_tick(ctx.contender, _progress(workers, t_start))
+        await asyncio.sleep(0.5)
+    with contextlib.suppress(ServerDiedError):
+        group.check_alive()
+
+
+def _progress(workers: list[Worker], t_start: float) -> dict[str, Any]:
+    ticks = [w.last_tick for w in workers if w.last_tick]
+    p99s = [t["p99_ms"] for t in ticks if t.get("p99_ms") is not None]
+    return {
+        "t": time.monotonic() - t_start,
+        "sent": sum(t.get("sent", 0) for t in ticks),
+        "delivered_per_s": sum(t.get("delivered_last_s", 0) for t in ticks),
+        "p99_ms": max(p99s) if p99s else None,
+        "errors": sum(t.get("errors", 0) for t in ticks),
+    }
+
+
+async def _stop_workers(workers: list[Worker]) -> None:
+    for w in workers:
+        if w.process.returncode is None:
+            await w.send("stop")
+
+
+async def _reap(workers: list[Worker], grace: float = 15.0) -> None:
+    """Wait for workers to write their results and exit; kill what does not."""
+    for w in workers:
+        try:
+            await asyncio.wait_for(w.process.wait(), grace)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                w.process.kill()
+            await w.process.wait()
+
+
+def _read_results(workers: list[Worker]) -> list[dict[str, Any]]:
+    results = []
+    for w in workers:
+        if w.result_path.exists():
+            results.append(json.loads(w.result_path.read_text()))
+    return results

@@ -1,0 +1,353 @@
+"""One worker's measurement: connect its share of the plan, replay the schedule, record samples.
+
+Open loop by default: every operation has an intended time from the plan and is sent then, or
+as soon as possible when late (the lag is recorded). A delivery's latency is measured from the
+message's intended send time (coordinated omission corrected) and, beside it, from the actual
+send time carried in the message's ``ts``. Every recipient's delivery is a sample.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from array import array
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import psutil
+
+from loadgen.accounting import DeliveryCounts, DeliveryReport, DeliveryTracker, reconcile
+from loadgen.clients import make_client
+from loadgen.clients.base import ChatClient, ClientClosed, ConnectRefused
+from loadgen.plan_model import (
+    OP_CHURN,
+    OP_HISTORY,
+    OP_MSG,
+    OP_PRESENCE,
+    SEQ_BITS,
+    SEQ_MASK,
+    Plan,
+    room_name,
+)
+from loadgen.stats import LatencyHistogram
+from loadgen.timeseries import TimeSeries
+
+CONNECT_TIMEOUT_S = 15.0
+
+
+@dataclass
+class Samples:
+    """Everything one worker measured; merged across workers by :mod:`loadgen.merge`."""
+
+    phases: int
+    delivery: list[LatencyHistogram] = field(default_factory=list)
+    delivery_uncorrected: list[LatencyHistogram] = field(default_factory=list)
+    ack: list[LatencyHistogram] = field(default_factory=list)
+    acked: list[int] = field(default_factory=list)
+    sent: list[int] = field(default_factory=list)
+    connect: LatencyHistogram = field(default_factory=LatencyHistogram)
+    lag: LatencyHistogram = field(default_factory=LatencyHistogram)
+    timeseries: TimeSeries = field(default_factory=TimeSeries)
+    connected: int = 0
+    connect_errors: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        for name in ("delivery", "delivery_uncorrected", "ack"):
+            setattr(self, name, [LatencyHistogram() for _ in range(self.phases)])
+        self.acked = [0] * self.phases
+        self.sent = [0] * self.phases
+
+
+class Driver:
+    """Drives the connections ``mine`` of ``plan`` against ``urls`` (one per server instance)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        mine: list[int],
+        urls: list[str],
+        tokens: dict[str, str],
+        client_kind: str,
+        library: str | None = None,
+    ) -> None:
+        self.plan = plan
+        self.mine = mine
+        self.urls = urls
+        self.tokens = tokens
+        self.client_kind = client_kind
+        self.library = library
+        self.samples = Samples(len(plan.phases))
+        self.clients: dict[int, ChatClient] = {}
+        self.trackers: dict[int, DeliveryTracker] = {}
+        self.t_start = 0.0  # monotonic time of the plan's time 0 (start of the first phase)
+        self.stopping = asyncio.Event()
+        self.open_loop = plan.mode == "open"
+        self._closing = False
+        self._stream_times = [s.times for s in plan.streams]
+        self._stream_phase_starts = [s.phase_starts[1:-1] for s in plan.streams]
+        self._pending: set[asyncio.Task[Any]] = set()
+        self._cpu_start = (0.0, 0.0)
+
+    # -- connecting ---------------------------------------------------------------------------
+
+    async def connect_all(self, t_connect0: float) -> None:
+        """Open every connection at its planned offset from ``t_connect0`` and join its rooms."""
+        await asyncio.gather(*(self._connect_one(i, t_connect0) for i in self.mine))
+
+    async def _connect_one(self, index: int, t_connect0: float) -> None:
+        conn = self.plan.connections[index]
+        delay = t_connect0 + conn.connect_at - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        client = self._new_client(index)
+        began = time.monotonic()
+        try:
+            await asyncio.wait_for(
+                client.connect(
+                    self.urls[conn.instance % len(self.urls)], self.tokens[conn.token_user]
+                ),
+                CONNECT_TIMEOUT_S,
+            )
+            for room in conn.rooms:
+                reply = await client.join(room_name(room))
+                if not reply.get("ok"):
+                    raise RuntimeError(f"join refused: {reply}")
+        except ConnectRefused as exc:
+            self.samples.connect_errors[f"refused:{exc.code}"] += 1
+            return
+        except TimeoutError:
+            self.samples.connect_errors["timeout"] += 1
+            return
+        except (OSError, RuntimeError, ConnectionError) as exc:
+            self.samples.connect_errors[type(exc).__name__] += 1
+            return
+        self.samples.connect.record(max(1, int((time.monotonic() - began) * 1e6)))
+        self.samples.connected += 1
+        self.clients[index] = client
+
+    def _new_client(self, index: int) -> ChatClient:
+        client = (
+            make_client(self.client_kind, library=self.library)
+            if self.library
+            else make_client(self.client_kind)
+        )
+        tracker = DeliveryTracker(self.plan.stream_lengths)
+        self.trackers[index] = tracker
+        client.on_message = self._delivery_callback(tracker)
+        client.on_error = self._on_error
+        client.on_close = self._on_close
+        return client
+
+    # -- the hot path -------------------------------------------------------------------------
+
+    def _delivery_callback(self, tracker: DeliveryTracker) -> Any:
+        samples = self.samples
+        stream_times = self._stream_times
+        phase_starts = self._stream_phase_starts
+        delivery = samples.delivery
+        uncorrected = samples.delivery_uncorrected
+        series = samples.timeseries
+        record = tracker.record
+        open_loop = self.open_loop
+
+        def on_message(msg: dict[str, Any], received: float) -> None:
+            msg_id = msg["id"]
+            if type(msg_id) is not int:
+                samples.errors["stray_id"] += 1
+                return
+            stream = msg_id >> SEQ_BITS
+            seq = msg_id & SEQ_MASK
+            try:
+                intended = self.t_start + stream_times[stream][seq]
+                phase = bisect_right(phase_starts[stream], seq)
+            except IndexError:
+                samples.errors["stray_id"] += 1
+                return
+            actual_us = int((received - msg["ts"]) * 1e6)
+            corrected_us = int((received - intended) * 1e6) if open_loop else actual_us
+            delivery[phase].record(corrected_us if corrected_us > 0 else 1)
+            uncorrected[phase].record(actual_us if actual_us > 0 else 1)
+            series.add_delivery(received - self.t_start, corrected_us)
+            record(msg_id)
+
+        return on_message
+
+    def _on_ack(self, reply: dict[str, Any], received: float) -> None:
+        msg_id = reply.get("id")
+        if msg_id is None or "error" in reply:
+            self._count_error(reply.get("error", {}).get("code", "ack_without_id"), received)
+            return
+        stream = msg_id >> SEQ_BITS
+        seq = msg_id & SEQ_MASK
+        phase = bisect_right(self._stream_phase_starts[stream], seq)
+        intended = self.t_start + self._stream_times[stream][seq]
+        self.samples.ack[phase].record(max(1, int((received - intended) * 1e6)))
+        self.samples.acked[phase] += 1
+
+    def _on_error(self, error: dict[str, Any]) -> None:
+        self._count_error(str(error.get("code", "error_event")), time.monotonic())
+
+    def _count_error(self, code: str, when: float) -> None:
+        self.samples.errors[code] += 1
+        self.samples.timeseries.add_error(when - self.t_start)
+
+    def _on_close(self, reason: str) -> None:
+        if not self._closing:
+            self.samples.dropped[reason or "closed"] += 1
+
+    # -- replaying the schedule ----------------------------------------------------------------
+
+    def _merged_schedule(self) -> tuple[array[float], list[int], list[int]]:
+        """Every operation of this worker's connections, in time order."""
+        times: array[float] = array("d")
+        owners: list[int] = []
+        positions: list[int] = []
+        for index in self.mine:
+            if index not in self.clients:
+                continue
+            schedule = self.plan.connections[index].schedule
+            times.extend(schedule.times)
+            owners.extend([index] * len(schedule))
+            positions.extend(range(len(schedule)))
+        order = sorted(range(len(times)), key=times.__getitem__)
+        return (
+            array("d", (times[i] for i in order)),
+            [owners[i] for i in order],
+            [positions[i] for i in order],
+        )
+
+    async def run(self, t_start: float) -> None:
+        """Replay the schedule from ``t_start`` until the end of the last phase, then drain."""
+        self.t_start = t_start
+        cpu = psutil.Process().cpu_times()
+        self._cpu_start = (cpu.user + cpu.system, t_start)
+        if self.open_loop:
+            await self._run_open()
+        else:
+            await asyncio.gather(*(self._run_closed(i) for i in self.clients))
+        end = t_start + self.plan.duration_s + self.plan.drain_s
+        await self._sleep_until(end)
+        if self._pending:
+            await asyncio.wait(self._pending, timeout=self.plan.drain_s or 1.0)
+
+    async def _sleep_until(self, when: float) -> None:
+        """Sleep until ``when`` (monotonic), waking early when the run is stopped."""
+        while not self.stopping.is_set():
+            delay = when - time.monotonic()
+            if delay <= 0:
+                return
+            await asyncio.sleep(delay if delay < 0.25 else 0.25)
+
+    async def _run_open(self) -> None:
+        times, owners, positions = self._merged_schedule()
+        t_start = self.t_start
+        n = len(times)
+        i = 0
+        while i < n and not self.stopping.is_set():
+            now = time.monotonic()
+            due = t_start + times[i]
+            if due > now + 0.0005:
+                await self._sleep_until(due)
+                continue
+            # Everything due by now goes out in one burst; lag = how late each one is.
+            while i < n and t_start + times[i] <= now + 0.0005:
+                lag_us = int((now - t_start - times[i]) * 1e6)
+                self.samples.lag.record(lag_us if lag_us > 0 else 1)
+                self._issue(owners[i], positions[i], now)
+                i += 1
+            await asyncio.sleep(0)
+
+    async def _run_closed(self, index: int) -> None:
+        schedule = self.plan.connections[index].schedule
+        for t, op, room, msg_id, phase in schedule:
+            if self.stopping.is_set():
+                return
+            await self._sleep_until(self.t_start + t)
+            now = time.monotonic()
+            self.samples.lag.record(max(1, int((now - self.t_start - t) * 1e6)))
+            if op == OP_MSG:
+                self.samples.sent[phase] += 1
+                self.samples.timeseries.add_sent(now - self.t_start)
+                try:
+                    reply = await self.clients[index].send(
+                        room_name(room), msg_id, now, self.plan.body
+                    )
+                except ClientClosed:
+                    self._count_error("send_on_closed_connection", now)
+                    continue
+                received = time.monotonic()
+                if "error" in reply:
+                    self._count_error(reply["error"].get("code", "error"), received)
+                else:
+                    self.samples.ack[phase].record(max(1, int((received - now) * 1e6)))
+                    self.samples.acked[phase] += 1
+            else:
+                await self._other(index, op, room)
+
+    def _issue(self, index: int, position: int, now: float) -> None:
+        schedule = self.plan.connections[index].schedule
+        op = schedule.ops[position]
+        room = schedule.rooms[position]
+        if op == OP_MSG:
+            phase = schedule.phases[position]
+            self.samples.sent[phase] += 1
+            self.samples.timeseries.add_sent(now - self.t_start)
+            try:
+                self.clients[index].send_nowait(
+                    room_name(room), schedule.ids[position], now, self.plan.body, self._on_ack
+                )
+            except ClientClosed:
+                self._count_error("send_on_closed_connection", now)
+            return
+        task = asyncio.get_running_loop().create_task(self._other(index, op, room))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _other(self, index: int, op: int, room: int) -> None:
+        """history, presence or churn: rare operations, one task each."""
+        client = self.clients[index]
+        name = room_name(room)
+        try:
+            if op == OP_HISTORY:
+                reply = await client.history(name, self.plan.history_limit)
+            elif op == OP_PRESENCE:
+                reply = await client.presence(name)
+            elif op == OP_CHURN:
+                reply = await client.leave(name)
+                if reply.get("ok"):
+                    await asyncio.sleep(self.plan.churn_away_s)
+                    reply = await client.join(name)
+            else:
+                return
+        except Exception as exc:  # a dropped connection surfaces here; it is counted, not fatal
+            self._count_error(type(exc).__name__, time.monotonic())
+            return
+        if "error" in reply:
+            self._count_error(str(reply["error"].get("code", "error")), time.monotonic())
+
+    # -- finishing ----------------------------------------------------------------------------
+
+    def cpu(self) -> dict[str, float]:
+        """The worker's own CPU over the measured run, as seconds and percent of one core."""
+        cpu = psutil.Process().cpu_times()
+        used = cpu.user + cpu.system - self._cpu_start[0]
+        wall = max(1e-9, time.monotonic() - self._cpu_start[1])
+        return {"cpu_s": used, "wall_s": wall, "cpu_percent": 100.0 * used / wall}
+
+    def accounting(self) -> DeliveryReport:
+        """Loss, duplicates and order for this worker's receivers (a failed connect loses all)."""
+        report = DeliveryReport([DeliveryCounts() for _ in self.plan.phases])
+        for index in self.mine:
+            tracker = self.trackers.get(index) or DeliveryTracker(self.plan.stream_lengths)
+            report.merge(reconcile(self.plan, index, tracker))
+        return report
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in list(self._pending):
+            task.cancel()
+        await asyncio.gather(*(c.close() for c in self.clients.values()), return_exceptions=True)

@@ -1,0 +1,161 @@
+"""One contender run's record in the result document (pure: merged samples in, JSON out)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any
+
+from loadgen.accounting import DeliveryCounts
+from loadgen.contender_run import RunOutcome
+from loadgen.plan_model import PhaseWindow, Plan
+from loadgen.results import check_expectations, phase_summary, validity
+from loadgen.scenario import Scenario
+from loadgen.serverlogs import summarize
+from loadgen.stats import LatencyHistogram
+from loadgen.worker_result import merge_worker_results
+
+
+def server_figures(resources: dict[str, Any], start_s: float, end_s: float) -> dict[str, float]:
+    """Server CPU (percent of one core, all instances) and peak RSS within a window."""
+    times = resources.get("t", [])
+    servers = {
+        name: series
+        for name, series in resources.get("processes", {}).items()
+        if not name.startswith("loadgen")
+    }
+    cpu_totals: list[float] = []
+    rss_totals: list[float] = []
+    for i, t in enumerate(times):
+        if not start_s <= t <= end_s + 1.0:
+            continue
+        cpu = [s["cpu_percent"][i] for s in servers.values() if i < len(s["cpu_percent"])]
+        rss = [s["rss_bytes"][i] for s in servers.values() if i < len(s["rss_bytes"])]
+        cpu = [v for v in cpu if v is not None]
+        rss = [v for v in rss if v is not None]
+        if cpu:
+            cpu_totals.append(sum(cpu))
+        if rss:
+            rss_totals.append(sum(rss))
+    return {
+        "server_cpu_pct": sum(cpu_totals) / len(cpu_totals) if cpu_totals else math.nan,
+        "server_rss_mb": max(rss_totals) / 2**20 if rss_totals else math.nan,
+    }
+
+
+def _log_summary(paths: list[Path]) -> dict[str, Any]:
+    lines: list[str] = []
+    for path in paths:
+        try:
+            lines.extend(path.read_text(errors="replace").splitlines())
+        except OSError:
+            continue
+    return summarize(lines).as_dict()
+
+
+def build_run_record(
+    scenario: Scenario,
+    plan: Plan,
+    contender: str,
+    repetition: int,
+    position: int,
+    outcome: RunOutcome,
+) -> dict[str, Any]:
+    logs = _log_summary(outcome.log_paths)
+    record: dict[str, Any] = {
+        "contender": contender,
+        "repetition": repetition,
+        "order": position,
+        "status": "partial" if outcome.partial_reasons else "complete",
+        "partial_reasons": outcome.partial_reasons,
+        "servers": outcome.servers,
+        "server_logs": logs,
+        "resources": outcome.resources,
+    }
+    if not outcome.worker_results:
+        record.update(phases=[], validity={"valid": False, "reasons": ["no samples"]})
+        return record
+    merged = merge_worker_results(outcome.worker_results)
+    errors = sum(merged["errors"].values())
+    connect_errors = sum(merged["connect_errors"].values())
+    dropped = sum(merged["dropped"].values())
+    server_errors = logs["errors"] + logs["warnings"]
+    phases = []
+    for window, phase in zip(plan.phases, merged["phases"], strict=True):
+        figures = server_figures(outcome.resources, window.start_s, window.end_s)
+        summary = phase_summary(
+            phase, window, connect=merged["connect"], connect_errors=connect_errors,
+            errors=errors, dropped=dropped,
+            server={**figures, "server_errors": server_errors,
+                    "rss_kb_per_conn": outcome.rss_per_connection_kb or math.nan},
+        )  # fmt: skip
+        phases.append(
+            {
+                "name": window.name,
+                "kind": window.kind,
+                "start_s": window.start_s,
+                "end_s": window.end_s,
+                "summary": summary,
+                "histograms": {
+                    k: phase[k].encode() for k in ("delivery", "delivery_uncorrected", "ack")
+                },
+                "accounting": phase["accounting"].as_dict(),
+            }
+        )
+    overall = _overall(plan, merged, outcome, connect_errors, errors, dropped, server_errors)
+    record.update(
+        workers=merged["workers"],
+        connections=merged["connections"],
+        connected=merged["connected"],
+        phases=phases,
+        overall=overall,
+        expectations=check_expectations(list(scenario.expectations), overall),
+        connect={
+            "histogram": merged["connect"].encode(),
+            "summary": merged["connect"].summary().as_dict(),
+            "errors": merged["connect_errors"],
+            "rss_kb_per_conn": outcome.rss_per_connection_kb,
+        },
+        errors=merged["errors"],
+        dropped=merged["dropped"],
+        timeseries=merged["timeseries"].to_json(),
+        timeseries_rows=[dataclasses.asdict(row) for row in merged["timeseries"].rows()],
+        loadgen={"cpu": merged["cpu"], "lag_histogram": merged["lag"].encode()},
+        validity=validity(merged["lag"], merged["cpu"]),
+    )
+    return record
+
+
+def _overall(
+    plan: Plan,
+    merged: dict[str, Any],
+    outcome: RunOutcome,
+    connect_errors: int,
+    errors: int,
+    dropped: int,
+    server_errors: int,
+) -> dict[str, Any]:
+    """The measured phases (every phase but warm-up) taken together."""
+    chosen = [i for i, w in enumerate(plan.phases) if w.kind != "warmup"] or list(
+        range(len(plan.phases))
+    )
+    counts = DeliveryCounts()
+    for i in chosen:
+        counts += merged["phases"][i]["accounting"]
+    combined = {
+        key: LatencyHistogram.merged(merged["phases"][i][key] for i in chosen)
+        for key in ("delivery", "delivery_uncorrected", "ack")
+    }
+    combined["sent"] = sum(merged["phases"][i]["sent"] for i in chosen)
+    combined["acked"] = sum(merged["phases"][i]["acked"] for i in chosen)
+    combined["accounting"] = counts
+    first, last = plan.phases[chosen[0]], plan.phases[chosen[-1]]
+    window = PhaseWindow(-1, "measured", "measured", first.start_s, last.end_s, 1.0, 1.0)
+    figures = server_figures(outcome.resources, window.start_s, window.end_s)
+    return phase_summary(
+        combined, window, connect=merged["connect"], connect_errors=connect_errors,
+        errors=errors, dropped=dropped,
+        server={**figures, "server_errors": server_errors,
+                "rss_kb_per_conn": outcome.rss_per_connection_kb or math.nan},
+    )  # fmt: skip
