@@ -121,5 +121,20 @@ def run(
     raise typer.Exit(run_files(scenarios, cli, options))
 
 
+@app.command()
+def suite(
+    quick: Annotated[bool, typer.Option(help="short phases, sio and channels only")] = False,
+    out: Annotated[Path, typer.Option(help="where results and the report go")] = Path("results"),
+    redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
+    contender: Annotated[list[str] | None, typer.Option(help="only these contenders")] = None,
+) -> None:
+    """The standard suite (echo, room-chat, fanout) on Redis if reachable, then a report."""
+    from loadgen.suite import run_suite
+
+    raise typer.Exit(
+        run_suite(quick=quick, out_dir=out, redis_url=redis_url, contenders=tuple(contender or ()))
+    )
+
+
 if __name__ == "__main__":
     app()

@@ -94,6 +94,7 @@ class RunOutcome:
     log_paths: list[Path]
     t_start: float
     interrupted: bool = False
+    loadgen_rss_per_connection_kb: float | None = None
 
 
 async def _pump(worker: Worker) -> None:
@@ -162,19 +163,23 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
     partial: list[str] = []
     sampler: ResourceSampler | None = None
     rss_per_conn: float | None = None
+    loadgen_rss_per_conn: float | None = None
     t_start = time.monotonic()
     try:
         workers = await _spawn_workers(ctx, group.urls)
-        for w in workers:
-            await w.expect("built", BARRIER_TIMEOUT_S)
+        built = [await w.expect("built", BARRIER_TIMEOUT_S) for w in workers]
         rss_before = _rss(group)
         t_connect0 = time.monotonic() + 0.2
         for w in workers:
             await w.send(f"connect {t_connect0}")
         connected = 0
-        for w in workers:
+        loadgen_rss_growth = 0.0
+        for w, before in zip(workers, built, strict=True):
             msg = await w.expect("connected", ctx.connect_ramp_s + BARRIER_TIMEOUT_S)
             connected += msg["ok"]
+            loadgen_rss_growth += msg["rss_bytes"] - before["rss_bytes"]
+        if connected:
+            loadgen_rss_per_conn = loadgen_rss_growth / connected / 1024.0
         if connected:
             await asyncio.sleep(0.5)  # let the servers settle before reading their memory
             rss_per_conn = (_rss(group) - rss_before) / connected / 1024.0
@@ -205,7 +210,7 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
     interrupted = "interrupted (Ctrl-C)" in partial
     return RunOutcome(
         _read_results(workers), partial, servers, resources, rss_per_conn, log_paths, t_start,
-        interrupted,
+        interrupted, loadgen_rss_per_conn,
     )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ def run_files(
     cli: Mapping[str, Any],
     options: RunOptions,
     out: TextIO = sys.stdout,
+    written: list[Path] | None = None,
 ) -> int:
     """Run each scenario file in turn; 0 ok, 1 an expectation failed or a run is invalid or
     partial, 2 bad input (nothing is run when any file is invalid)."""
@@ -41,6 +42,8 @@ def run_files(
             return EXIT_BAD_INPUT
         print(render_summary(document), file=out)
         print(f"result: {path}", file=out)
+        if written is not None:
+            written.append(path)
         if verdict(document) != EXIT_OK:
             status = EXIT_FAILED
         if document["status"] == "partial" and any(

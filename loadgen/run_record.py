@@ -121,7 +121,11 @@ def build_run_record(
         dropped=merged["dropped"],
         timeseries=merged["timeseries"].to_json(),
         timeseries_rows=[dataclasses.asdict(row) for row in merged["timeseries"].rows()],
-        loadgen={"cpu": merged["cpu"], "lag_histogram": merged["lag"].encode()},
+        loadgen={
+            "cpu": merged["cpu"],
+            "lag_histogram": merged["lag"].encode(),
+            "rss_kb_per_conn": outcome.loadgen_rss_per_connection_kb,
+        },
         validity=validity(merged["lag"], merged["cpu"]),
     )
     return record

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from loadgen.driver import Driver
 from loadgen.plan import build_plan
 from loadgen.plan_model import Plan
@@ -80,13 +82,24 @@ async def main_async(task: dict[str, Any]) -> int:
         loop.add_signal_handler(sig, driver.stopping.set)
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    emit("built", connections=len(mine), sends=sum(len(plan.connections[i].schedule) for i in mine))
+    process = psutil.Process()
+    emit(
+        "built",
+        connections=len(mine),
+        sends=sum(len(plan.connections[i].schedule) for i in mine),
+        rss_bytes=process.memory_info().rss,
+    )
 
     command = await read_command(reader)
     partial_reason: str | None = None
     if command[0] == "connect":
         await driver.connect_all(float(command[1]))
-        emit("connected", ok=driver.samples.connected, failed=len(mine) - driver.samples.connected)
+        emit(
+            "connected",
+            ok=driver.samples.connected,
+            failed=len(mine) - driver.samples.connected,
+            rss_bytes=process.memory_info().rss,
+        )
         command = await read_command(reader)
     if command[0] == "start":
         watcher = loop.create_task(_watch_stop(reader, driver))
@@ -147,7 +160,15 @@ def main() -> int:
         pass
     if task.get("cpus"):
         os.sched_setaffinity(0, task["cpus"])
+    profile_path = os.environ.get("BENCH_WORKER_PROFILE")  # a developer's look at the hot path
     try:
+        if profile_path:
+            import cProfile
+
+            with cProfile.Profile() as profiler:
+                code = asyncio.run(main_async(task))
+            profiler.dump_stats(f"{profile_path}.{task.get('worker', 0)}")
+            return code
         return asyncio.run(main_async(task))
     except SystemExit as exc:
         if isinstance(exc.code, str):
