@@ -139,7 +139,7 @@ async def _spawn_workers(ctx: RunContext, urls: list[str]) -> list[Worker]:
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, limit=1 << 20,
         )  # fmt: skip
-        worker = Worker(i, process, Path(task["result_path"]))
+        worker = Worker(i, process, ctx.run_dir / f"worker-{i}.json")
         asyncio.get_running_loop().create_task(_pump(worker))
         workers.append(worker)
     return workers

@@ -147,7 +147,7 @@ def _overall(
     counts = DeliveryCounts()
     for i in chosen:
         counts += merged["phases"][i]["accounting"]
-    combined = {
+    combined: dict[str, Any] = {
         key: LatencyHistogram.merged(merged["phases"][i][key] for i in chosen)
         for key in ("delivery", "delivery_uncorrected", "ack")
     }

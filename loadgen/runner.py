@@ -7,6 +7,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,10 +69,30 @@ def resolve_redis(scenario: Scenario, options: RunOptions) -> str | None:
     return url
 
 
+def contender_delay_ms(env: Mapping[str, str], contender: str) -> float | None:
+    """``BENCH_DELAY_MS_<CONTENDER>`` (upper case, ``-`` as ``_``): an artificial per-message
+    delay for one contender only, to inject a known slowdown (``bench check`` must catch it)."""
+    raw = env.get("BENCH_DELAY_MS_" + contender.upper().replace("-", "_"))
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise RunError(f"BENCH_DELAY_MS_{contender.upper()}={raw!r} is not a number") from None
+
+
 def server_config(
-    scenario: Scenario, options: RunOptions, redis_url: str | None, run_dir: Path, tag: str
+    scenario: Scenario,
+    options: RunOptions,
+    redis_url: str | None,
+    run_dir: Path,
+    tag: str,
+    contender: str | None = None,
 ) -> ServerConfig:
     base = ServerConfig.from_env(os.environ)
+    delay = contender_delay_ms(os.environ, contender) if contender else None
+    if delay is not None:
+        base = dataclasses.replace(base, delay_ms=delay)
     db_url = scenario.persistence.db_url or f"sqlite:///{run_dir / 'chat.sqlite3'}"
     return dataclasses.replace(
         base,
@@ -168,7 +189,7 @@ async def run_scenario(
         tag = f"{run_id[-6:]}-{contender}-{rep}"
         run_dir = work_dir / f"{position:02d}-{contender}-{rep}"
         run_dir.mkdir(parents=True, exist_ok=True)
-        config = server_config(scenario, options, redis_url, run_dir, tag)
+        config = server_config(scenario, options, redis_url, run_dir, tag, contender)
         if not document["settings"]:
             document["settings"] = {
                 "server": config.describe(),
@@ -177,6 +198,9 @@ async def run_scenario(
                 "backend_note": _backend_note(scenario, redis_url),
                 "client": options.client or "fast",
                 "workers": len(partitions),
+                "injected_delay_ms": {
+                    c: d for c in contenders if (d := contender_delay_ms(os.environ, c))
+                },
             }
         kind = (
             options.client if options.client and contender == "sio" else client_kind_for(contender)

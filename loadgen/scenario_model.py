@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from loadgen.expectations import Expectation
 
-Contender = Literal["sio", "channels", "channels-daphne"]
+Contender = Literal["sio", "channels", "channels-daphne", "reference"]
+# The default; ``reference`` (a plain websockets server, the CI yardstick) is opt-in.
 ALL_CONTENDERS: tuple[Contender, ...] = ("sio", "channels", "channels-daphne")
 OPERATIONS = ("msg", "history", "presence", "churn")
 MAX_BODY_BYTES = 64 * 1024  # the servers' default limit (BENCH_MAX_BODY_BYTES)

@@ -3,8 +3,8 @@
 WebSocket transport only (no long-polling, no upgrade). The hot path -- open-loop
 ``send_nowait`` and the receipt of deliveries and acks -- uses pre-built packet prefixes,
 orjson, and callbacks keyed by ack id: no future and no task per message. Anything off the hot
-path (binary attachments, other namespaces' packets, server events other than ``msg``) goes
-through the pure codec in :mod:`loadgen.clients.sio_packets`.
+path (binary attachments, other namespaces, server events other than ``msg``, Engine.IO
+control packets) goes through the pure codec in :mod:`loadgen.clients.sio_packets`.
 """
 
 from __future__ import annotations
@@ -15,52 +15,32 @@ from typing import Any
 import orjson
 
 from loadgen.clients import sio_packets as sp
-from loadgen.clients.base import (
-    UNAUTHORIZED,
-    AckCallback,
-    Body,
-    ClientClosed,
-    ConnectRefused,
-    Reply,
-    noop_close,
-    noop_error,
-    noop_message,
-)
-from loadgen.clients.transports import DEFAULT_LIBRARY, Transport, open_transport
+from loadgen.clients.base import AckCallback, Body, ConnectRefused
+from loadgen.clients.core import ClientCore, http_to_ws
+from loadgen.clients.transports import DEFAULT_LIBRARY, open_transport
 
 _dumps = orjson.dumps
 _loads = orjson.loads
 _MSG = "msg"
+SOCKETIO_PATH = "/socket.io/?EIO=4&transport=websocket"
 
 
-class SioClient:
+class SioClient(ClientCore):
     """One Socket.IO connection to one namespace, with the :class:`ChatClient` interface."""
 
-    def __init__(self, *, namespace: str = "/", library: str = DEFAULT_LIBRARY) -> None:
+    def __init__(
+        self, *, namespace: str = "/", library: str = DEFAULT_LIBRARY, coalesce: bool = True
+    ) -> None:
+        super().__init__(library=library, coalesce=coalesce)
         self.namespace = namespace
-        self.library = library
-        self.on_message = noop_message
-        self.on_error = noop_error
-        self.on_close = noop_close
-        self.connected = False
-        self.user: str | None = None
         self.sid: str | None = None
-        self._transport: Transport | None = None
-        self._send_text = _closed_send
         ns = sp.namespace_prefix(namespace)
-        self._event_prefix = b"42" + ns  # EVENT: 42[/ns,][id][...]
-        self._ack_prefix = b"43" + ns  # ACK from the server: 43[/ns,]<id>[...]
+        self._event_prefix = b"42" + ns  # EVENT: 42[/ns,][ack id][...]
         self._delivery_prefix = self._event_prefix + b"["  # an EVENT without ack id
+        self._ack_prefix = b"43" + ns  # ACK: 43[/ns,]<ack id>[...]
         self._prefix_len = len(self._event_prefix)
-        self._next_id = 0
-        self._pending: dict[int, AckCallback] = {}
-        self._waiting: set[asyncio.Future[Reply]] = set()  # requests awaited by _call
-        self._close_reason: str | None = None
-        self._closing: asyncio.Task[None] | None = None
         self._partial: sp.Packet | None = None  # a binary packet waiting for attachments
         self._handshake: asyncio.Future[Any] | None = None
-
-    # --- connection ---------------------------------------------------------------------
 
     async def connect(
         self,
@@ -70,50 +50,24 @@ class SioClient:
         origin: str | None = None,
         timeout: float = 10,  # noqa: ASYNC109 (the interface's name)
     ) -> None:
-        url = (
-            base_url.rstrip("/").replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-        )
         self.user = token.split(".", 1)[0]
         loop = asyncio.get_running_loop()
         self._handshake = loop.create_future()
         async with asyncio.timeout(timeout):
-            self._transport = await open_transport(self.library, url, self, origin=origin)
-            self._send_text = self._transport.send_text
+            url = http_to_ws(base_url) + SOCKETIO_PATH
+            transport = await open_transport(
+                self.library, url, self, origin=origin, coalesce=self.coalesce
+            )
+            self._opened(transport)
             try:
-                await self._handshake  # the Engine.IO open packet
+                await self._wait(self._handshake)  # the Engine.IO open packet
                 self._handshake = loop.create_future()
                 self._send_frames(sp.encode(sp.CONNECT, {"token": token}, namespace=self.namespace))
-                self.sid = (await self._handshake).get("sid")
+                self.sid = (await self._wait(self._handshake)).get("sid")
             except BaseException:
-                await self._transport.close()
+                await transport.close()
                 raise
         self.connected = True
-
-    async def close(self) -> None:
-        transport, self._transport = self._transport, None
-        if transport is None:
-            return
-        if self.connected:
-            self._send_frames(sp.encode(sp.DISCONNECT, namespace=self.namespace))
-        self.connected = False
-        await transport.close()
-
-    # --- requests -------------------------------------------------------------------------
-
-    async def join(self, room: str) -> Reply:
-        return await self._call("join", {"room": room})
-
-    async def leave(self, room: str) -> Reply:
-        return await self._call("leave", {"room": room})
-
-    async def history(self, room: str, limit: int = 50) -> Reply:
-        return await self._call("history", {"room": room, "limit": limit})
-
-    async def presence(self, room: str) -> Reply:
-        return await self._call("presence", {"room": room})
-
-    async def send(self, room: str, msg_id: str | int, ts: float, body: Body) -> Reply:
-        return await self._call(_MSG, {"room": room, "id": msg_id, "ts": ts, "body": body})
 
     def send_nowait(
         self,
@@ -133,41 +87,11 @@ class SioClient:
             self._pending[ack_id] = on_ack
             self._send_text(b"%b%d%b" % (self._event_prefix, ack_id, _dumps([_MSG, data])))
 
-    async def request(self, kind: str, data: object, *, ack: bool = True) -> Reply | None:
-        if not ack:
-            self._emit(kind, data, None)
-            return None
-        return await self._call(kind, data)
-
-    async def send_raw(self, frame: str | bytes) -> None:
-        transport = self._require()
-        if isinstance(frame, str):
-            transport.send_text(frame.encode())
-        else:
-            transport.send_binary(frame)
-
-    async def _call(self, event: str, data: object) -> Reply:
-        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
-
-        def resolve(reply: Reply, received: float) -> None:
-            if not future.done():
-                future.set_result(reply)
-
-        self._emit(event, data, resolve)
-        self._waiting.add(future)
-        try:
-            return await future
-        finally:
-            self._waiting.discard(future)
-
-    def _emit(self, event: str, data: object, on_ack: AckCallback | None) -> None:
+    def _emit(self, kind: str, data: object, on_ack: AckCallback | None) -> None:
         self._require()
-        ack_id = None
-        if on_ack is not None:
-            ack_id = self._next_id = self._next_id + 1
-            self._pending[ack_id] = on_ack
+        ack_id = None if on_ack is None else self._new_id(on_ack)
         self._send_frames(
-            sp.encode(sp.EVENT, [event, data], namespace=self.namespace, ack_id=ack_id)
+            sp.encode(sp.EVENT, [kind, data], namespace=self.namespace, ack_id=ack_id)
         )
 
     def _send_frames(self, frames: list[bytes]) -> None:
@@ -176,10 +100,8 @@ class SioClient:
         for attachment in frames[1:]:
             transport.send_binary(attachment)
 
-    def _require(self) -> Transport:
-        if self._transport is None:
-            raise ClientClosed("not connected")
-        return self._transport
+    def _goodbye(self) -> None:
+        self._send_frames(sp.encode(sp.DISCONNECT, namespace=self.namespace))
 
     # --- receiving (FrameSink) --------------------------------------------------------------
 
@@ -194,7 +116,7 @@ class SioClient:
             bracket = data.find(b"[", n)
             try:
                 ack_id = int(data[n:bracket])
-            except ValueError:  # another namespace's packet, or no ack id
+            except ValueError:  # another namespace's packet, or no ack id: the slow path
                 pass
             else:
                 on_ack = self._pending.pop(ack_id, None)
@@ -209,32 +131,10 @@ class SioClient:
         if packet is None:
             self.on_error({"code": "protocol", "message": "binary frame without a packet"})
             return
-        packet.buffers.append(data)
+        packet.buffers.append(bytes(data))
         if len(packet.buffers) == packet.attachments:
             self._partial = None
             self._on_packet(sp.complete(packet), received)
-
-    def on_closed(self, reason: str) -> None:
-        reason = self._close_reason or reason
-        was_open = self.connected
-        self.connected = False
-        self._transport = None
-        self._send_text = _closed_send
-        self._pending.clear()
-        waiting = [*self._waiting]
-        if self._handshake is not None:
-            waiting.append(self._handshake)
-        for future in waiting:
-            if not future.done():
-                future.set_exception(ClientClosed(reason))
-        if was_open:
-            self.on_close(reason)
-
-    def _drop(self, reason: str) -> None:
-        """Close the connection at the server's request (Engine.IO close, DISCONNECT)."""
-        if self._transport is not None and self._close_reason is None:
-            self._close_reason = reason
-            self._closing = asyncio.get_running_loop().create_task(self._transport.close())
 
     def _on_other(self, data: bytes, received: float) -> None:
         kind = data[0] if data else -1
@@ -261,13 +161,12 @@ class SioClient:
                 self.on_message(args[0], received)
             elif name == "error" and args:
                 self.on_error(args[0])
-            if packet.id is not None:  # the server asked for an ack: give an empty one
+            if packet.id is not None:  # the server wants an ack: send an empty one
                 self._send_frames(sp.encode(sp.ACK, [], namespace=self.namespace, ack_id=packet.id))
         elif packet.type == sp.ACK and packet.id is not None:
             on_ack = self._pending.pop(packet.id, None)
             if on_ack is not None:
-                args = packet.data if isinstance(packet.data, list) else [packet.data]
-                on_ack(args[0] if len(args) == 1 else args, received)
+                on_ack(sp.ack_value(packet.data), received)
         elif packet.type in (sp.CONNECT, sp.CONNECT_ERROR):
             self._on_connect_reply(packet)
         elif packet.type == sp.DISCONNECT:
@@ -280,11 +179,5 @@ class SioClient:
         if packet.type == sp.CONNECT:
             handshake.set_result(packet.data if isinstance(packet.data, dict) else {})
             return
-        info = packet.data if isinstance(packet.data, dict) else {"message": str(packet.data)}
-        detail = info.get("data") if isinstance(info.get("data"), dict) else {}
-        code = detail.get("code") or info.get("message") or UNAUTHORIZED
-        handshake.set_exception(ConnectRefused(str(code), str(detail.get("message", ""))))
-
-
-def _closed_send(data: bytes) -> None:
-    raise ClientClosed("not connected")
+        code, message = sp.connect_error(packet.data)
+        handshake.set_exception(ConnectRefused(code, message))

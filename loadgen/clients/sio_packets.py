@@ -160,3 +160,21 @@ def decode_open(frame: bytes) -> dict[str, Any]:
     if not isinstance(data, dict) or "sid" not in data:
         raise PacketError("Engine.IO open packet without a sid")
     return data
+
+
+def ack_value(args: Any) -> Any:
+    """What an ack callback receives: the one argument of an ack, else the argument list."""
+    if not isinstance(args, list):
+        return args
+    return args[0] if len(args) == 1 else args
+
+
+def connect_error(data: Any) -> tuple[str, str]:
+    """(code, message) of a ``CONNECT_ERROR``: ``{"message", "data": {"code", "message"}}``."""
+    if not isinstance(data, dict):
+        return "unauthorized", str(data)
+    detail = data.get("data")
+    if not isinstance(detail, dict):
+        detail = {}
+    code = detail.get("code") or data.get("message") or "unauthorized"
+    return str(code), str(detail.get("message") or data.get("message") or "")

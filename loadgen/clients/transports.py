@@ -2,8 +2,11 @@
 
 A transport delivers whole data frames to a :class:`FrameSink` as ``bytes`` (text frames are
 not decoded) with ``time.monotonic()`` taken as each frame arrived, and sends frames without
-awaiting (the bytes go straight to the socket's buffer). All three expose the same
-:class:`Transport`, so a client picks one by name and the benchmark can compare them.
+awaiting. The library does the handshake, the parsing of incoming frames and the control
+frames; data frames go out through :class:`~loadgen.clients.framing.FrameWriter` (one write per
+connection and loop iteration) unless ``coalesce=False``, which leaves them to the library
+(one write per frame). All three expose the same :class:`Transport`, so a client picks one by
+name and the benchmark can compare them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from time import monotonic
 from typing import Any, Protocol
 
 from loadgen.clients.base import ConnectRefused, refusal_for_status
+from loadgen.clients.framing import FrameWriter
 
 LIBRARIES = ("picows", "aiohttp", "websockets")
 DEFAULT_LIBRARY = "picows"
@@ -34,7 +38,7 @@ class Transport(Protocol):
 
 
 async def open_transport(
-    library: str, url: str, sink: FrameSink, *, origin: str | None
+    library: str, url: str, sink: FrameSink, *, origin: str | None, coalesce: bool = True
 ) -> Transport:
     """Open a WebSocket to ``url`` with ``library``; a refused handshake is ConnectRefused.
 
@@ -42,11 +46,11 @@ async def open_transport(
     """
     headers = {"Origin": origin} if origin is not None else {}
     if library == "picows":
-        return await _open_picows(url, sink, headers, origin)
+        return await _open_picows(url, sink, headers, origin, coalesce)
     if library == "aiohttp":
-        return await _open_aiohttp(url, sink, headers, origin)
+        return await _open_aiohttp(url, sink, headers, origin, coalesce)
     if library == "websockets":
-        return await _open_websockets(url, sink, headers, origin)
+        return await _open_websockets(url, sink, headers, origin, coalesce)
     raise ValueError(f"unknown WebSocket library {library!r}; choose from {LIBRARIES}")
 
 
@@ -54,7 +58,7 @@ async def open_transport(
 
 
 async def _open_picows(
-    url: str, sink: FrameSink, headers: dict[str, str], origin: str | None
+    url: str, sink: FrameSink, headers: dict[str, str], origin: str | None, coalesce: bool
 ) -> Transport:
     import picows
 
@@ -64,8 +68,9 @@ async def _open_picows(
         picows.WSMsgType.CONTINUATION,
         picows.WSMsgType.CLOSE,
     )
+    ok, no_info = picows.WSCloseCode.OK, picows.WSCloseCode.NO_INFO
 
-    class Listener(picows.WSListener):  # type: ignore[misc]
+    class Listener(picows.WSListener):
         transport: Any = None
         parts: list[bytes] | None = None
         part_type: Any = None
@@ -79,8 +84,10 @@ async def _open_picows(
             elif frame.fin and kind is binary:
                 sink.on_binary(frame.get_payload_as_bytes(), received)
             elif kind is close:
-                self.reason = f"closed by server ({frame.get_close_code().value})"
-                transport.send_close(frame.get_close_code())
+                code = frame.get_close_code()
+                self.reason = f"closed by server ({code.value})"
+                # picows writes code 0 for NO_INFO, which peers reject: answer 1000 then.
+                transport.send_close(ok if code is no_info else code)
                 transport.disconnect()
             elif kind in (text, binary, cont):
                 self._fragment(kind, frame, received)
@@ -112,31 +119,38 @@ async def _open_picows(
             raise
         body = (exc.raw_body or b"").decode(errors="replace")
         raise refusal_for_status(int(exc.response.status), origin, body) from None
-    return _PicowsTransport(ws, listener, text, binary)
+    return _PicowsTransport(ws, listener, text, binary, coalesce, ok)
 
 
 class _PicowsTransport:
-    __slots__ = ("_listener", "_ws", "send_binary", "send_text")
+    __slots__ = ("_close_code", "_listener", "_writer", "_ws", "send_binary", "send_text")
 
-    def __init__(self, ws: Any, listener: Any, text: Any, binary: Any) -> None:
-        self._ws, self._listener = ws, listener
-        # Bound C calls: one Python frame less per message than a method.
-        self.send_text = functools.partial(ws.send, text)
-        self.send_binary = functools.partial(ws.send, binary)
+    def __init__(
+        self, ws: Any, listener: Any, text: Any, binary: Any, coalesce: bool, close_code: Any
+    ) -> None:
+        self._ws, self._listener, self._close_code = ws, listener, close_code
+        self._writer = FrameWriter(ws.underlying_transport) if coalesce else None
+        if self._writer is not None:
+            self.send_text, self.send_binary = self._writer.send_text, self._writer.send_binary
+        else:  # bound C calls: one Python frame less per message than a method
+            self.send_text = functools.partial(ws.send, text)
+            self.send_binary = functools.partial(ws.send, binary)
 
     async def close(self) -> None:
         self._listener.reason = "closed by client"
+        if self._writer is not None:
+            self._writer.flush()
         if not self._ws.is_disconnected:
-            self._ws.send_close()
+            self._ws.send_close(self._close_code)
             self._ws.disconnect()
         await self._ws.wait_disconnected()
 
 
-# --- aiohttp: one reader task; frames written synchronously by aiohttp's frame writer ---------
+# --- aiohttp: one reader task ------------------------------------------------------------
 
 
 async def _open_aiohttp(
-    url: str, sink: FrameSink, headers: dict[str, str], origin: str | None
+    url: str, sink: FrameSink, headers: dict[str, str], origin: str | None, coalesce: bool
 ) -> Transport:
     import aiohttp
 
@@ -151,28 +165,28 @@ async def _open_aiohttp(
     except BaseException:
         await session.close()
         raise
-    transport = _AiohttpTransport(session, ws)
+    transport = _AiohttpTransport(session, ws, coalesce)
     transport.reader = asyncio.create_task(transport.read(sink))
     return transport
 
 
 class _AiohttpTransport:
-    def __init__(self, session: Any, ws: Any) -> None:
+    def __init__(self, session: Any, ws: Any, coalesce: bool) -> None:
         import aiohttp
 
         self._session, self._ws = session, ws
-        # aiohttp's public send_* are coroutines only for flow control; its writer's frame
-        # method is the synchronous part, so open-loop sends need no task per message.
-        self._write = ws._writer._write_websocket_frame
         self._text, self._binary = aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY
+        self._writer = FrameWriter(ws._writer.transport) if coalesce else None
+        if self._writer is not None:
+            self.send_text, self.send_binary = self._writer.send_text, self._writer.send_binary
+        else:
+            # aiohttp's public send_* are coroutines only for flow control; its writer's
+            # frame method is the synchronous part: no task per message.
+            write = ws._writer._write_websocket_frame
+            self.send_text = lambda data: write(data, self._text, 0)
+            self.send_binary = lambda data: write(data, self._binary, 0)
         self.reader: asyncio.Task[None] | None = None
         self.reason = "closed by server"
-
-    def send_text(self, data: bytes) -> None:
-        self._write(data, self._text, 0)
-
-    def send_binary(self, data: bytes) -> None:
-        self._write(data, self._binary, 0)
 
     async def read(self, sink: FrameSink) -> None:
         text, binary, ws = self._text, self._binary, self._ws
@@ -192,6 +206,8 @@ class _AiohttpTransport:
 
     async def close(self) -> None:
         self.reason = "closed by client"
+        if self._writer is not None:
+            self._writer.flush()
         with contextlib.suppress(Exception):
             await self._ws.close()
         if self.reader is not None:
@@ -202,7 +218,7 @@ class _AiohttpTransport:
 
 
 async def _open_websockets(
-    url: str, sink: FrameSink, headers: dict[str, str], origin: str | None
+    url: str, sink: FrameSink, headers: dict[str, str], origin: str | None, coalesce: bool
 ) -> Transport:
     from websockets.asyncio.client import ClientConnection, connect
     from websockets.exceptions import InvalidStatus
@@ -219,16 +235,18 @@ async def _open_websockets(
             if self.response is None:
                 super().process_event(event)
                 return
-            received, kind = monotonic(), event.opcode
+            received, kind, data = monotonic(), event.opcode, event.data
+            if data.__class__ is not bytes:  # websockets may hand out a bytearray
+                data = bytes(data)
             if event.fin and kind is text:
-                sink.on_text(event.data, received)
+                sink.on_text(data, received)
             elif event.fin and kind is binary:
-                sink.on_binary(event.data, received)
+                sink.on_binary(data, received)
             elif kind in (text, binary, cont):
                 if kind is not cont:
                     self.parts, self.part_type = [], kind
                 if self.parts is not None:
-                    self.parts.append(event.data)
+                    self.parts.append(data)
                     if event.fin:
                         data, self.parts = b"".join(self.parts), None
                         handler = sink.on_text if self.part_type is text else sink.on_binary
@@ -252,20 +270,25 @@ async def _open_websockets(
         status = exc.response.status_code
         body = exc.response.body.decode(errors="replace")
         raise refusal_for_status(status, origin, body) from None
-    return _WebsocketsTransport(ws)
+    return _WebsocketsTransport(ws, coalesce)
 
 
 class _WebsocketsTransport:
-    __slots__ = ("_protocol", "_transport", "_ws")
+    __slots__ = ("_protocol", "_transport", "_writer", "_ws", "send_binary", "send_text")
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Any, coalesce: bool) -> None:
         self._ws, self._protocol, self._transport = ws, ws.protocol, ws.transport
+        self._writer = FrameWriter(ws.transport) if coalesce else None
+        if self._writer is not None:
+            self.send_text, self.send_binary = self._writer.send_text, self._writer.send_binary
+        else:  # websockets' Sans-I/O protocol, flushed at once: no coroutine per message
+            self.send_text, self.send_binary = self._send_text, self._send_binary
 
-    def send_text(self, data: bytes) -> None:
+    def _send_text(self, data: bytes) -> None:
         self._protocol.send_text(data)
         self._flush()
 
-    def send_binary(self, data: bytes) -> None:
+    def _send_binary(self, data: bytes) -> None:
         self._protocol.send_binary(data)
         self._flush()
 
@@ -276,6 +299,8 @@ class _WebsocketsTransport:
 
     async def close(self) -> None:
         self._ws.reason = "closed by client"
+        if self._writer is not None:
+            self._writer.flush()
         await self._ws.close()
 
 

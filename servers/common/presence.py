@@ -71,7 +71,11 @@ class RedisPresence:
 
     async def members(self, room: str) -> list[str]:
         counts = await self._redis.hgetall(self._prefix + room)
-        return sorted(user.decode() for user, n in counts.items() if int(n) > 0)
+        return sorted(
+            user.decode() if isinstance(user, bytes) else user
+            for user, n in counts.items()
+            if int(n) > 0
+        )
 
     async def close(self) -> None:
         await self._redis.aclose()

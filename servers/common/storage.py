@@ -112,11 +112,11 @@ def connect(db_url: str) -> Any:
         except psycopg.errors.UniqueViolation:  # another instance created it at the same time
             conn.rollback()
         return conn
-    conn = sqlite3.connect(_sqlite_path(db_url), timeout=10.0, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.executescript(SCHEMA_SQLITE)
-    return conn
+    lite = sqlite3.connect(_sqlite_path(db_url), timeout=10.0, check_same_thread=False)
+    lite.execute("PRAGMA journal_mode=WAL")
+    lite.execute("PRAGMA synchronous=NORMAL")
+    lite.executescript(SCHEMA_SQLITE)
+    return lite
 
 
 def ensure_schema(db_url: str) -> None:

@@ -8,14 +8,20 @@ from dataclasses import asdict, dataclass, field
 from servers.common.config import ServerConfig
 from servers.common.health import HEALTH_PATH
 
-CONTENDERS = ("sio", "channels", "channels-daphne")
+CONTENDERS = ("sio", "channels", "channels-daphne", "reference")
 
 _APPS = {
     "sio": "servers.sio.asgi:application",
     "channels": "servers.channels.asgi:application",
     "channels-daphne": "servers.channels.asgi:application",
+    "reference": "servers.reference",  # a module run with -m, not an ASGI app
 }
-_SERVERS = {"sio": "uvicorn", "channels": "uvicorn", "channels-daphne": "daphne"}
+_SERVERS = {
+    "sio": "uvicorn",
+    "channels": "uvicorn",
+    "channels-daphne": "daphne",
+    "reference": "websockets",
+}
 
 
 class UnknownContenderError(ValueError):
@@ -74,8 +80,10 @@ def server_spec(
     app = _APPS[contender]
     if _SERVERS[contender] == "uvicorn":
         argv = _uvicorn_argv(python, app, host, port, config, asgi)
-    else:
+    elif _SERVERS[contender] == "daphne":
         argv = _daphne_argv(python, app, host, port, config, asgi)
+    else:  # the reference server reads its settings from the same BENCH_* environment
+        argv = (python, "-m", app, "--host", host, "--port", str(port))
     env = config.to_env()
     env["BENCH_CONTENDER"] = contender
     env["BENCH_INSTANCE"] = str(instance)

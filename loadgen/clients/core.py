@@ -1,0 +1,156 @@
+"""What the fast clients share: the request methods, the ack table, and the end of a connection.
+
+A subclass speaks one wire protocol: it opens the transport (``connect``), sends one request
+(``_emit``), sends a message on the hot path (``send_nowait``) and parses frames (``on_text``,
+``on_binary``); this class turns that into the awaitable :class:`ChatClient` methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, TypeVar
+
+from loadgen.clients.base import (
+    AckCallback,
+    Body,
+    ClientClosed,
+    CloseCallback,
+    ErrorCallback,
+    MessageCallback,
+    Reply,
+    noop_close,
+    noop_error,
+    noop_message,
+)
+from loadgen.clients.transports import DEFAULT_LIBRARY, Transport
+
+T = TypeVar("T")
+
+
+def _closed_send(data: bytes) -> None:
+    raise ClientClosed("not connected")
+
+
+def http_to_ws(base_url: str) -> str:
+    """``http://h:p`` -> ``ws://h:p`` (``https`` -> ``wss``); ``ws(s)://`` kept."""
+    url = base_url.rstrip("/")
+    return "ws" + url[4:] if url.startswith("http") else url
+
+
+class ClientCore:
+    """Request/ack bookkeeping and connection state, common to the sio and Channels clients."""
+
+    def __init__(self, *, library: str = DEFAULT_LIBRARY, coalesce: bool = True) -> None:
+        self.library = library
+        self.coalesce = coalesce  # batch the writes of one loop iteration (framing.py)
+        self.on_message: MessageCallback = noop_message
+        self.on_error: ErrorCallback = noop_error
+        self.on_close: CloseCallback = noop_close
+        self.connected = False
+        self.user: str | None = None
+        self._transport: Transport | None = None
+        self._send_text = _closed_send  # the transport's, bound once: the hot path's sender
+        self._next_id = 0
+        self._pending: dict[Any, AckCallback] = {}  # ack id (sio) or ref (Channels) -> callback
+        self._waiting: set[asyncio.Future[Any]] = set()  # awaited by _call or connect
+        self._close_reason: str | None = None
+        self._closing: asyncio.Task[None] | None = None
+
+    # --- requests, built on the subclass's _emit ------------------------------------------
+
+    async def join(self, room: str) -> Reply:
+        return await self._call("join", {"room": room})
+
+    async def leave(self, room: str) -> Reply:
+        return await self._call("leave", {"room": room})
+
+    async def history(self, room: str, limit: int = 50) -> Reply:
+        return await self._call("history", {"room": room, "limit": limit})
+
+    async def presence(self, room: str) -> Reply:
+        return await self._call("presence", {"room": room})
+
+    async def send(self, room: str, msg_id: str | int, ts: float, body: Body) -> Reply:
+        return await self._call("msg", {"room": room, "id": msg_id, "ts": ts, "body": body})
+
+    async def request(self, kind: str, data: object, *, ack: bool = True) -> Reply | None:
+        if not ack:
+            self._emit(kind, data, None)
+            return None
+        return await self._call(kind, data)
+
+    async def send_raw(self, frame: str | bytes) -> None:
+        transport = self._require()
+        if isinstance(frame, str):
+            transport.send_text(frame.encode())
+        else:
+            transport.send_binary(frame)
+
+    def _emit(self, kind: str, data: object, on_ack: AckCallback | None) -> None:
+        raise NotImplementedError
+
+    async def _call(self, kind: str, data: object) -> Reply:
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+
+        def resolve(reply: Reply, received: float) -> None:
+            if not future.done():
+                future.set_result(reply)
+
+        self._emit(kind, data, resolve)
+        return await self._wait(future)
+
+    async def _wait(self, future: asyncio.Future[T]) -> T:
+        """Await ``future``; it fails with ClientClosed if the connection ends first."""
+        self._waiting.add(future)
+        try:
+            return await future
+        finally:
+            self._waiting.discard(future)
+
+    def _new_id(self, on_ack: AckCallback) -> int:
+        ack_id = self._next_id = self._next_id + 1
+        self._pending[ack_id] = on_ack
+        return ack_id
+
+    def _require(self) -> Transport:
+        if self._transport is None:
+            raise ClientClosed("not connected")
+        return self._transport
+
+    # --- the end of a connection --------------------------------------------------------------
+
+    def _opened(self, transport: Transport) -> None:
+        self._transport, self._send_text = transport, transport.send_text
+        self._close_reason = None
+
+    async def close(self) -> None:
+        transport = self._transport
+        if transport is None:
+            return
+        if self.connected:
+            self.connected = False
+            self._goodbye()
+        await transport.close()
+
+    def _goodbye(self) -> None:
+        """Send what the protocol sends before a deliberate close (nothing by default)."""
+
+    def _drop(self, reason: str) -> None:
+        """Close at the server's request (a close or disconnect packet)."""
+        if self._transport is not None and self._close_reason is None:
+            self._close_reason = reason
+            self._closing = asyncio.get_running_loop().create_task(self._transport.close())
+
+    def on_closed(self, reason: str) -> None:
+        """FrameSink: the transport is gone; fail what waits, tell the user if it was a drop."""
+        reason = self._close_reason or reason
+        was_open = self.connected
+        self.connected = False
+        self._transport = None
+        self._send_text = _closed_send
+        self._pending.clear()
+        for future in self._waiting:
+            if not future.done():
+                future.set_exception(ClientClosed(reason))
+        if was_open:
+            self.on_close(reason)
