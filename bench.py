@@ -98,6 +98,9 @@ def run(
         bool, typer.Option(help="pin servers and load generator to separate CPUs")
     ] = True,
     deflate: Annotated[bool, typer.Option(help="per-message deflate for every contender")] = False,
+    coordinator: Annotated[
+        str | None, typer.Option(help="Redis URL: `bench worker`s there take the plan's shares")
+    ] = None,
 ) -> None:
     """Run scenarios against every contender; print a table; write a result file."""
     from loadgen.run_command import run_files
@@ -116,9 +119,20 @@ def run(
         cli["smoke"] = True
     options = RunOptions(
         out_dir=out, workers=workers, redis_url=redis_url, client=client, pin=pin,
-        deflate=deflate, contenders=tuple(contender or ()),
+        deflate=deflate, contenders=tuple(contender or ()), coordinator=coordinator,
     )  # fmt: skip
     raise typer.Exit(run_files(scenarios, cli, options))
+
+
+@app.command()
+def worker(
+    coordinator: Annotated[str, typer.Option(help="the coordinator's Redis, redis://HOST:PORT")],
+    once: Annotated[bool, typer.Option(help="exit after one task")] = False,
+) -> None:
+    """A load-generator worker for runs started elsewhere with --coordinator."""
+    from loadgen.worker_command import worker as run_worker
+
+    raise typer.Exit(run_worker(coordinator, once=once))
 
 
 @app.command()
@@ -133,6 +147,90 @@ def suite(
 
     raise typer.Exit(
         run_suite(quick=quick, out_dir=out, redis_url=redis_url, contenders=tuple(contender or ()))
+    )
+
+
+@app.command()
+def report(
+    results: Annotated[list[Path], typer.Argument(help="result files (results/*.json)")],
+    out: Annotated[Path, typer.Option(help="directory for report.html, report.md and PNGs")] = (
+        Path("results/report")
+    ),
+) -> None:
+    """Write a self-contained HTML report, a Markdown summary and PNG plots (2: bad input)."""
+    from report.commands import report_command
+
+    raise typer.Exit(report_command(results, out))
+
+
+@app.command()
+def compare(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="A B: two result files (or use --a/--b)")
+    ] = None,
+    a: Annotated[
+        list[Path] | None, typer.Option("--a", help="a result file of side A (repeat)")
+    ] = (None),
+    b: Annotated[
+        list[Path] | None, typer.Option("--b", help="a result file of side B (repeat)")
+    ] = (None),
+    min_effect: Annotated[float, typer.Option(help="smaller relative changes are noise")] = 0.05,
+    alpha: Annotated[float, typer.Option(help="significance level of the test")] = 0.05,
+    allow_environment_mismatch: Annotated[
+        bool, typer.Option(help="compare results of different environments (flagged)")
+    ] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="also write JSON here")] = None,
+) -> None:
+    """Change from A to B per contender and metric, with significance (Mann-Whitney U)."""
+    from report.commands import EXIT_BAD_INPUT, compare_command
+
+    side_a, side_b = list(a or []), list(b or [])
+    if files:
+        if len(files) != 2 or side_a or side_b:
+            typer.echo("error: give two files A B, or --a/--b (repeatable), not both", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT)
+        side_a, side_b = [files[0]], [files[1]]
+    if not side_a or not side_b:
+        typer.echo("error: need result files for both sides: A B, or --a F... --b F...", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    raise typer.Exit(
+        compare_command(
+            side_a,
+            side_b,
+            min_effect=min_effect,
+            alpha=alpha,
+            allow_environment_mismatch=allow_environment_mismatch,
+            json_path=json_out,
+        )
+    )
+
+
+@app.command()
+def check(
+    current: Annotated[list[Path], typer.Argument(help="result file(s) of this run")],
+    baseline: Annotated[
+        list[Path], typer.Option(help="stored baseline result (repeatable), results/baselines/")
+    ],
+    tolerance: Annotated[float, typer.Option(help="relative change allowed (0.10 = 10%)")] = 0.10,
+    alpha: Annotated[float, typer.Option(help="significance level of the one-sided test")] = 0.05,
+    reference: Annotated[str, typer.Option(help="contender to judge the others by")] = "reference",
+    json_out: Annotated[Path | None, typer.Option("--json", help="also write JSON here")] = None,
+) -> None:
+    """CI regression gate: exit 1 when a tracked metric regressed significantly beyond tolerance.
+
+    Markdown on stdout, also appended to $GITHUB_STEP_SUMMARY when set.
+    """
+    from report.commands import check_command
+
+    raise typer.Exit(
+        check_command(
+            current,
+            baseline,
+            tolerance=tolerance,
+            alpha=alpha,
+            reference=reference,
+            json_path=json_out,
+        )
     )
 
 

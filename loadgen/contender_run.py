@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import redis.asyncio as aioredis
 
+from loadgen import worker_channel
 from loadgen.resources import ResourceSampler
+from loadgen.worker_channel import to_monotonic
 from servers.common.config import ServerConfig
 from servers.launch import AsgiSettings, ServerDiedError, ServerGroup, start_servers
 
@@ -31,17 +34,41 @@ class WorkerFailedError(RuntimeError):
 
 @dataclass
 class Worker:
+    """A local worker process, talked to over its pipes."""
+
     index: int
-    process: asyncio.subprocess.Process
+    process: asyncio.subprocess.Process | None
     result_path: Path
     last_tick: dict[str, Any] = field(default_factory=dict)
     events: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
 
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
     async def send(self, line: str) -> None:
-        if self.process.stdin is not None and not self.process.stdin.is_closing():
-            self.process.stdin.write((line + "\n").encode())
+        stdin = self.process.stdin if self.process else None
+        if stdin is not None and not stdin.is_closing():
+            stdin.write((line + "\n").encode())
             with contextlib.suppress(ConnectionError):
-                await self.process.stdin.drain()
+                await stdin.drain()
+
+    async def result(self) -> dict[str, Any] | None:
+        if self.result_path.exists():
+            data: dict[str, Any] = json.loads(self.result_path.read_text())
+            return data
+        return None
+
+    async def reap(self, grace: float) -> None:
+        """Wait for the process to exit after its result; kill it if it does not."""
+        if self.process is None:
+            return
+        try:
+            await asyncio.wait_for(self.process.wait(), grace)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            await self.process.wait()
 
     async def expect(self, event: str, within_s: float) -> dict[str, Any]:
         deadline = time.monotonic() + within_s
@@ -81,6 +108,8 @@ class RunContext:
     duration_s: float
     drain_s: float
     redis_url: str | None
+    run_id: str = "local"
+    coordinator: str | None = None  # Redis URL where remote `bench worker`s take their tasks
     on_tick: Callable[[str, dict[str, Any]], None] | None = None
 
 
@@ -97,9 +126,40 @@ class RunOutcome:
     loadgen_rss_per_connection_kb: float | None = None
 
 
+class RemoteWorker(Worker):
+    """A ``bench worker`` on any host, met through the coordinator's Redis."""
+
+    def __init__(self, index: int, redis: aioredis.Redis, run_id: str) -> None:
+        super().__init__(index, None, Path(f"redis:{run_id}:{index}"))
+        self.redis = redis
+        self.keys = worker_channel.keys(run_id, index)
+
+    async def send(self, line: str) -> None:
+        await self.redis.rpush(self.keys["commands"], line)
+
+    async def pump(self) -> None:
+        while True:
+            item = await self.redis.blpop([self.keys["events"]], timeout=1)
+            if item is not None:
+                message = json.loads(item[1])
+                if message.get("event") == "tick":
+                    self.last_tick = message
+                await self.events.put(message)
+                if message.get("event") in ("done", "error"):
+                    return
+
+    async def result(self) -> dict[str, Any] | None:
+        raw = await self.redis.get(self.keys["result"])
+        if raw is None:
+            return None
+        await self.redis.delete(*self.keys.values())
+        data: dict[str, Any] = json.loads(raw)
+        return data
+
+
 async def _pump(worker: Worker) -> None:
     """Forward a worker's JSON lines to its queue; report its exit."""
-    assert worker.process.stdout is not None
+    assert worker.process is not None and worker.process.stdout is not None
     async for raw in worker.process.stdout:
         try:
             message = json.loads(raw)
@@ -116,22 +176,45 @@ async def _pump(worker: Worker) -> None:
     await worker.events.put({"event": "exit", "message": f"exited with {code}: {' | '.join(tail)}"})
 
 
-async def _spawn_workers(ctx: RunContext, urls: list[str]) -> list[Worker]:
-    workers = []
+def _task(ctx: RunContext, i: int, mine: list[int], urls: list[str]) -> dict[str, Any]:
+    return {
+        "run_id": f"{ctx.run_id}-{ctx.contender}-{ctx.repetition}",
+        "expires": time.time() + BARRIER_TIMEOUT_S,
+        "worker": i,
+        "scenario": ctx.scenario_data,
+        "scenario_source": ctx.scenario_source,
+        "contender": ctx.contender,
+        "client_kind": ctx.client_kind,
+        "library": ctx.library,
+        "urls": urls,
+        "connections": mine,
+        "secret": ctx.config.secret,
+        "cpus": ctx.loadgen_cpus,
+        "result_path": str(ctx.run_dir / f"worker-{i}.json"),
+    }
+
+
+async def _hand_out_remote(ctx: RunContext, urls: list[str]) -> list[Worker]:
+    """Queue one task per partition for the ``bench worker``s listening on the coordinator."""
+    assert ctx.coordinator is not None
+    redis = aioredis.Redis.from_url(ctx.coordinator, socket_timeout=30)
+    workers: list[Worker] = []
     for i, mine in enumerate(ctx.partitions):
-        task = {
-            "worker": i,
-            "scenario": ctx.scenario_data,
-            "scenario_source": ctx.scenario_source,
-            "contender": ctx.contender,
-            "client_kind": ctx.client_kind,
-            "library": ctx.library,
-            "urls": urls,
-            "connections": mine,
-            "secret": ctx.config.secret,
-            "cpus": ctx.loadgen_cpus,
-            "result_path": str(ctx.run_dir / f"worker-{i}.json"),
-        }
+        task = _task(ctx, i, mine, urls)
+        worker = RemoteWorker(i, redis, task["run_id"])
+        await redis.delete(*worker.keys.values())
+        await redis.rpush(worker_channel.TASKS_KEY, json.dumps(task))
+        asyncio.get_running_loop().create_task(worker.pump())
+        workers.append(worker)
+    return workers
+
+
+async def _spawn_workers(ctx: RunContext, urls: list[str]) -> list[Worker]:
+    if ctx.coordinator:
+        return await _hand_out_remote(ctx, urls)
+    workers: list[Worker] = []
+    for i, mine in enumerate(ctx.partitions):
+        task = _task(ctx, i, mine, urls)
         task_path = ctx.run_dir / f"worker-{i}.task.json"
         task_path.write_text(json.dumps(task))
         process = await asyncio.create_subprocess_exec(
@@ -169,9 +252,9 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
         workers = await _spawn_workers(ctx, group.urls)
         built = [await w.expect("built", BARRIER_TIMEOUT_S) for w in workers]
         rss_before = _rss(group)
-        t_connect0 = time.monotonic() + 0.2
+        connect_at = time.time() + 0.2  # wall clock: workers may be on other hosts
         for w in workers:
-            await w.send(f"connect {t_connect0}")
+            await w.send(f"connect {connect_at}")
         connected = 0
         loadgen_rss_growth = 0.0
         for w, before in zip(workers, built, strict=True):
@@ -183,13 +266,14 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
         if connected:
             await asyncio.sleep(0.5)  # let the servers settle before reading their memory
             rss_per_conn = (_rss(group) - rss_before) / connected / 1024.0
-        t_start = time.monotonic() + 0.3
+        start_at = time.time() + 0.3
+        t_start = to_monotonic(start_at)
         pids = {f"{ctx.contender}[{s.spec.instance}]": s.pid for s in group.servers}
-        pids.update({f"loadgen[{w.index}]": w.process.pid for w in workers})
+        pids.update({f"loadgen[{w.index}]": w.pid for w in workers if w.pid is not None})
         sampler = ResourceSampler(pids, ctx.redis_url, t_start)
         sampler.start()
         for w in workers:
-            await w.send(f"start {t_start}")
+            await w.send(f"start {start_at}")
         await _watch(ctx, group, workers, partial, t_start)
     except asyncio.CancelledError:  # Ctrl-C: keep what was measured, then let the caller stop
         partial.append("interrupted (Ctrl-C)")
@@ -207,9 +291,10 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
         log_paths = [s.log_path for s in group.servers]
         group.stop()
         await _reap(workers)
+        results = [r for r in [await w.result() for w in workers] if r is not None]
     interrupted = "interrupted (Ctrl-C)" in partial
     return RunOutcome(
-        _read_results(workers), partial, servers, resources, rss_per_conn, log_paths, t_start,
+        results, partial, servers, resources, rss_per_conn, log_paths, t_start,
         interrupted, loadgen_rss_per_conn,
     )  # fmt: skip
 
@@ -266,24 +351,11 @@ def _progress(workers: list[Worker], t_start: float) -> dict[str, Any]:
 
 async def _stop_workers(workers: list[Worker]) -> None:
     for w in workers:
-        if w.process.returncode is None:
+        if w.process is None or w.process.returncode is None:
             await w.send("stop")
 
 
 async def _reap(workers: list[Worker], grace: float = 15.0) -> None:
-    """Wait for workers to write their results and exit; kill what does not."""
+    """Wait for workers to upload their results and exit; kill what does not."""
     for w in workers:
-        try:
-            await asyncio.wait_for(w.process.wait(), grace)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                w.process.kill()
-            await w.process.wait()
-
-
-def _read_results(workers: list[Worker]) -> list[dict[str, Any]]:
-    results = []
-    for w in workers:
-        if w.result_path.exists():
-            results.append(json.loads(w.result_path.read_text()))
-    return results
+        await w.reap(grace)

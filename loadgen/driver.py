@@ -3,7 +3,9 @@
 Open loop by default: every operation has an intended time from the plan and is sent then, or
 as soon as possible when late (the lag is recorded). A delivery's latency is measured from the
 message's intended send time (coordinated omission corrected) and, beside it, from the actual
-send time carried in the message's ``ts``. Every recipient's delivery is a sample.
+send time carried in the message's ``ts``. Every recipient's delivery is a sample. ``ts`` is
+the sender's seconds since the run's shared start, so that workers on several hosts (each
+measuring with its own monotonic clock, started together by wall-clock) read it alike.
 """
 
 from __future__ import annotations
@@ -176,7 +178,7 @@ class Driver:
             except IndexError:
                 samples.errors["stray_id"] += 1
                 return
-            sent = msg["ts"]
+            sent = self.t_start + msg["ts"]  # ts: the sender's seconds since the shared start
             actual_us = int((received - sent) * 1e6)
             late = sent - intended - SCHEDULE_TOLERANCE_S
             corrected_us = actual_us + int(late * 1e6) if open_loop and late > 0 else actual_us
@@ -292,7 +294,7 @@ class Driver:
                 self.samples.timeseries.add_sent(now - self.t_start)
                 try:
                     reply = await self.clients[index].send(
-                        room_name(room), msg_id, now, self.plan.body
+                        room_name(room), msg_id, now - self.t_start, self.plan.body
                     )
                 except ClientClosed:
                     self._count_error("send_on_closed_connection", now)
@@ -318,7 +320,7 @@ class Driver:
             self._sent_at[msg_id >> SEQ_BITS][msg_id & SEQ_MASK] = now
             try:
                 self.clients[index].send_nowait(
-                    self._room_names[room], msg_id, now, self.plan.body, self._on_ack
+                    self._room_names[room], msg_id, now - self.t_start, self.plan.body, self._on_ack
                 )
             except ClientClosed:
                 self._count_error("send_on_closed_connection", now)

@@ -46,6 +46,7 @@ class RunOptions:
     deflate: bool = False
     contenders: tuple[str, ...] = ()
     progress: TextIO | None = sys.stderr
+    coordinator: str | None = None  # Redis URL: hand the plan to `bench worker`s instead
 
 
 def pinning(pin: bool) -> tuple[list[int] | None, list[int] | None]:
@@ -198,6 +199,7 @@ async def run_scenario(
                 "backend_note": _backend_note(scenario, redis_url),
                 "client": options.client or "fast",
                 "workers": len(partitions),
+                "remote_workers": bool(options.coordinator),
                 "injected_delay_ms": {
                     c: d for c in contenders if (d := contender_delay_ms(os.environ, c))
                 },
@@ -213,7 +215,7 @@ async def run_scenario(
             library=options.library, run_dir=run_dir, server_cpus=server_cpus,
             loadgen_cpus=loadgen_cpus, connect_ramp_s=scenario.connections.ramp_up_s,
             duration_s=plan.duration_s, drain_s=plan.drain_s, redis_url=redis_url,
-            on_tick=progress,
+            run_id=run_id, coordinator=options.coordinator, on_tick=progress,
         )  # fmt: skip
         outcome: RunOutcome = await run_contender(ctx)
         progress.end()

@@ -1,10 +1,10 @@
 """A load-generator worker process: ``python -m loadgen.worker TASK.json``.
 
-It talks to its coordinator in JSON lines: it prints ``built`` once it has the plan, waits for
-``connect <t0>`` (a monotonic time, shared by every process on the host), prints
-``connected``, waits for ``start <t>``, prints a ``tick`` each second, writes its samples to
-the task's result file and prints ``done``. A ``stop`` line (or SIGINT/SIGTERM) ends the run
-early; what was measured is still written, marked partial.
+It reports ``built`` once it has the plan, waits for ``connect <t0>``, reports ``connected``,
+waits for ``start <t>``, reports a ``tick`` each second, uploads its samples and reports
+``done`` (see :mod:`loadgen.worker_channel`). A ``stop`` command (or SIGINT/SIGTERM) ends the
+run early; what was measured is still uploaded, marked partial. ``bench worker`` runs the same
+:func:`run_task` for tasks that come through Redis from a coordinator on another host.
 """
 
 from __future__ import annotations
@@ -25,15 +25,11 @@ from loadgen.driver import Driver
 from loadgen.plan import build_plan
 from loadgen.plan_model import Plan
 from loadgen.scenario_resolve import resolve
+from loadgen.worker_channel import Channel, PipeChannel, to_monotonic
 from loadgen.worker_result import encode_samples
 from servers.common.tokens import make_token
 
 FD_HEADROOM = 64
-
-
-def emit(event: str, **fields: Any) -> None:
-    sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
-    sys.stdout.flush()
 
 
 def raise_fd_limit(needed: int) -> int:
@@ -61,18 +57,16 @@ def tokens_for(plan: Plan, mine: list[int], secret: str) -> dict[str, str]:
     return {user: make_token(user, secret, ttl=ttl, now=now) for user in users}
 
 
-async def read_command(reader: asyncio.StreamReader) -> list[str]:
-    line = await reader.readline()
-    if not line:
-        return ["stop"]
-    return line.decode().split()
-
-
-async def main_async(task: dict[str, Any]) -> int:
+async def run_task(task: dict[str, Any], channel: Channel) -> int:
+    """Measure one task's share of the plan, talking to the coordinator through ``channel``."""
     scenario = resolve(task["scenario"], source=task.get("scenario_source", "<task>"))
     plan = build_plan(scenario)
     mine: list[int] = task["connections"]
-    raise_fd_limit(len(mine))
+    try:
+        raise_fd_limit(len(mine))
+    except SystemExit as exc:
+        await channel.emit("error", message=str(exc.code))
+        return 2
     driver = Driver(
         plan, mine, task["urls"], tokens_for(plan, mine, task["secret"]), task["client_kind"],
         task.get("library"),
@@ -80,51 +74,48 @@ async def main_async(task: dict[str, Any]) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, driver.stopping.set)
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     process = psutil.Process()
-    emit(
-        "built",
-        connections=len(mine),
-        sends=sum(len(plan.connections[i].schedule) for i in mine),
-        rss_bytes=process.memory_info().rss,
+    sends = sum(len(plan.connections[i].schedule) for i in mine)
+    await channel.emit(
+        "built", connections=len(mine), sends=sends, rss_bytes=process.memory_info().rss
     )
-
-    command = await read_command(reader)
-    partial_reason: str | None = None
+    command = await channel.command()
     if command[0] == "connect":
-        await driver.connect_all(float(command[1]))
-        emit(
+        await driver.connect_all(to_monotonic(float(command[1])))
+        await channel.emit(
             "connected",
             ok=driver.samples.connected,
             failed=len(mine) - driver.samples.connected,
             rss_bytes=process.memory_info().rss,
         )
-        command = await read_command(reader)
+        command = await channel.command()
     if command[0] == "start":
-        watcher = loop.create_task(_watch_stop(reader, driver))
-        ticker = loop.create_task(_tick(driver))
-        await driver.run(float(command[1]))
+        watcher = loop.create_task(_watch_stop(channel, driver))
+        ticker = loop.create_task(_tick(driver, channel))
+        await driver.run(to_monotonic(float(command[1])))
         watcher.cancel()
         ticker.cancel()
+    partial_reason = None
     if driver.stopping.is_set() or command[0] != "start":
         partial_reason = "stopped before the end of the plan"
     result = encode_samples(task, driver, partial_reason)
     await driver.close()
-    _write_atomic(Path(task["result_path"]), result)
-    emit("done", partial=partial_reason is not None)
+    await channel.upload(result)
+    await channel.emit("done", partial=partial_reason is not None)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.remove_signal_handler(sig)
     return 0
 
 
-async def _watch_stop(reader: asyncio.StreamReader, driver: Driver) -> None:
+async def _watch_stop(channel: Channel, driver: Driver) -> None:
     while True:
-        command = await read_command(reader)
+        command = await channel.command()
         if command and command[0] == "stop":
             driver.stopping.set()
             return
 
 
-async def _tick(driver: Driver) -> None:
+async def _tick(driver: Driver, channel: Channel) -> None:
     """One progress line a second, for the coordinator's live display."""
     samples = driver.samples
     last_delivered = 0
@@ -133,7 +124,7 @@ async def _tick(driver: Driver) -> None:
         rows = samples.timeseries.rows()
         delivered = sum(r.delivered for r in rows)
         recent = [r for r in rows if r.p99_ms is not None][-1:]
-        emit(
+        await channel.emit(
             "tick",
             sent=sum(samples.sent),
             delivered=delivered,
@@ -144,14 +135,9 @@ async def _tick(driver: Driver) -> None:
         last_delivered = delivered
 
 
-def _write_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)
-
-
 def main() -> int:
     task = json.loads(Path(sys.argv[1]).read_text())
+    channel = PipeChannel(Path(task["result_path"]))
     try:
         import uvloop
 
@@ -166,15 +152,12 @@ def main() -> int:
             import cProfile
 
             with cProfile.Profile() as profiler:
-                code = asyncio.run(main_async(task))
+                code = asyncio.run(run_task(task, channel))
             profiler.dump_stats(f"{profile_path}.{task.get('worker', 0)}")
             return code
-        return asyncio.run(main_async(task))
-    except SystemExit as exc:
-        if isinstance(exc.code, str):
-            emit("error", message=exc.code)
-            return 2
-        raise
+        return asyncio.run(run_task(task, channel))
+    except KeyboardInterrupt:
+        return 1
 
 
 if __name__ == "__main__":
