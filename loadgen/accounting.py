@@ -207,3 +207,27 @@ def tally(seqs: Iterable[int], length: int) -> StreamTally:
                 out_of_order += 1
             top = max(top, seq)
     return StreamTally(len(seen), length - len(seen), duplicates, out_of_order, stray)
+
+
+def lost_by_second(plan: Plan, receiver: int, tracker: DeliveryTracker) -> dict[int, int]:
+    """Expected deliveries to ``receiver`` that never arrived, by second of intended send time.
+
+    After the drain, not on the hot path; used to show *when* messages were lost (a fault's
+    outage window), beside the per-phase totals of :func:`reconcile`.
+    """
+    lost: dict[int, int] = {}
+    for room in sorted(set(plan.connections[receiver].rooms)):
+        for index in plan.room_streams[room]:
+            stream = plan.streams[index]
+            seen = tracker.seen(index)
+            full = (1 << len(stream)) - 1
+            missing = full & ~seen
+            for lo, hi in plan.optional_seqs(receiver, stream):
+                missing &= ~(((1 << (hi - lo)) - 1) << lo)
+            while missing:
+                low = missing & -missing
+                seq = low.bit_length() - 1
+                second = int(stream.times[seq]) if stream.times[seq] > 0 else 0
+                lost[second] = lost.get(second, 0) + 1
+                missing ^= low
+    return lost

@@ -20,10 +20,12 @@ import psutil
 import redis.asyncio as aioredis
 
 from loadgen import worker_channel
+from loadgen.faults import FaultInjector, Step
 from loadgen.resources import ResourceSampler
 from loadgen.worker_channel import to_monotonic
 from servers.common.config import ServerConfig
 from servers.launch import AsgiSettings, ServerDiedError, ServerGroup, start_servers
+from servers.launch.redis import RedisServer
 
 BARRIER_TIMEOUT_S = 60.0
 
@@ -110,6 +112,8 @@ class RunContext:
     redis_url: str | None
     run_id: str = "local"
     coordinator: str | None = None  # Redis URL where remote `bench worker`s take their tasks
+    faults: list[Step] = field(default_factory=list)
+    redis_server: RedisServer | None = None  # the Redis this run started (for Redis faults)
     on_tick: Callable[[str, dict[str, Any]], None] | None = None
 
 
@@ -124,6 +128,7 @@ class RunOutcome:
     t_start: float
     interrupted: bool = False
     loadgen_rss_per_connection_kb: float | None = None
+    fault_events: list[dict[str, Any]] = field(default_factory=list)
 
 
 class RemoteWorker(Worker):
@@ -245,6 +250,7 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
     workers: list[Worker] = []
     partial: list[str] = []
     sampler: ResourceSampler | None = None
+    injector = FaultInjector(ctx.faults, group, ctx.redis_server)
     rss_per_conn: float | None = None
     loadgen_rss_per_conn: float | None = None
     t_start = time.monotonic()
@@ -274,7 +280,7 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
         sampler.start()
         for w in workers:
             await w.send(f"start {start_at}")
-        await _watch(ctx, group, workers, partial, t_start)
+        await _watch(ctx, group, workers, partial, t_start, injector, sampler)
     except asyncio.CancelledError:  # Ctrl-C: keep what was measured, then let the caller stop
         partial.append("interrupted (Ctrl-C)")
         await _stop_workers(workers)
@@ -295,12 +301,18 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
     interrupted = "interrupted (Ctrl-C)" in partial
     return RunOutcome(
         results, partial, servers, resources, rss_per_conn, log_paths, t_start,
-        interrupted, loadgen_rss_per_conn,
+        interrupted, loadgen_rss_per_conn, injector.events,
     )  # fmt: skip
 
 
 async def _watch(
-    ctx: RunContext, group: ServerGroup, workers: list[Worker], partial: list[str], t_start: float
+    ctx: RunContext,
+    group: ServerGroup,
+    workers: list[Worker],
+    partial: list[str],
+    t_start: float,
+    injector: FaultInjector,
+    sampler: ResourceSampler,
 ) -> None:
     """Wait for every worker's ``done``; note a server that dies (the run goes on, as a
     real deployment's clients would), and pass progress on."""
@@ -322,7 +334,12 @@ async def _watch(
                 elif message.get("event") in ("error", "exit"):
                     pending.pop(w.index)
                     partial.append(f"worker {w.index} failed: {message.get('message')}")
+        await injector.due(time.monotonic() - t_start, t_start)
+        while injector.restarted:
+            sampler.add_process(*injector.restarted.pop())
         for server in group.servers:
+            if server.spec.instance in injector.down:
+                continue
             if server.spec.instance not in died and not server.alive():
                 died.add(server.spec.instance)
                 at = time.monotonic() - t_start
@@ -332,7 +349,7 @@ async def _watch(
                 )
         if ctx.on_tick is not None:
             ctx.on_tick(ctx.contender, _progress(workers, t_start))
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.1 if injector.steps else 0.5)
     with contextlib.suppress(ServerDiedError):
         group.check_alive()
 

@@ -11,6 +11,7 @@ measuring with its own monotonic clock, started together by wall-clock) read it 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from array import array
 from bisect import bisect_right
@@ -20,7 +21,13 @@ from typing import Any
 
 import psutil
 
-from loadgen.accounting import DeliveryCounts, DeliveryReport, DeliveryTracker, reconcile
+from loadgen.accounting import (
+    DeliveryCounts,
+    DeliveryReport,
+    DeliveryTracker,
+    lost_by_second,
+    reconcile,
+)
 from loadgen.clients import make_client
 from loadgen.clients.base import ChatClient, ClientClosed, ConnectRefused
 from loadgen.plan_model import (
@@ -33,6 +40,7 @@ from loadgen.plan_model import (
     Plan,
     room_name,
 )
+from loadgen.reconnect import ReconnectPolicy, reconnect
 from loadgen.stats import LatencyHistogram
 from loadgen.timeseries import TimeSeries
 
@@ -57,6 +65,7 @@ class Samples:
     lag: LatencyHistogram = field(default_factory=LatencyHistogram)
     timeseries: TimeSeries = field(default_factory=TimeSeries)
     connected: int = 0
+    reconnected: int = 0
     connect_errors: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     dropped: Counter[str] = field(default_factory=Counter)
@@ -93,6 +102,9 @@ class Driver:
         self.stopping = asyncio.Event()
         self.open_loop = plan.mode == "open"
         self._closing = False
+        self.reconnect_policy = ReconnectPolicy()
+        self.outages: list[list[Any]] = []  # [connection, dropped at, back at or None]
+        self._reconnecting: set[int] = set()
         self._stream_times = [s.times for s in plan.streams]
         self._stream_phase_starts = [s.phase_starts[1:-1] for s in plan.streams]
         self._pending: set[asyncio.Task[Any]] = set()
@@ -150,7 +162,7 @@ class Driver:
         self.trackers[index] = tracker
         client.on_message = self._delivery_callback(tracker)
         client.on_error = self._on_error
-        client.on_close = self._on_close
+        client.on_close = self._close_callback(index)
         return client
 
     # -- the hot path -------------------------------------------------------------------------
@@ -210,9 +222,44 @@ class Driver:
         self.samples.errors[code] += 1
         self.samples.timeseries.add_error(when - self.t_start)
 
-    def _on_close(self, reason: str) -> None:
-        if not self._closing:
+    def _close_callback(self, index: int) -> Any:
+        def on_close(reason: str) -> None:
+            if self._closing:
+                return
+            if index in self._reconnecting:
+                return  # a drop during a reconnection attempt: that attempt retries
             self.samples.dropped[reason or "closed"] += 1
+            self.outages.append([index, time.monotonic() - self.t_start, None])
+            if not self.stopping.is_set():
+                self._reconnecting.add(index)
+                self._spawn(self._reconnect(index, len(self.outages) - 1))
+
+        return on_close
+
+    async def _reconnect(self, index: int, outage: int) -> None:
+        """Back with the shared policy (loadgen/reconnect.py); record when."""
+        conn = self.plan.connections[index]
+        rng = random.Random(self.plan.seed * 1_000_003 + index * 7919 + outage)
+        try:
+            back = await reconnect(
+                self.clients[index],
+                self.urls[conn.instance % len(self.urls)],
+                self.tokens[conn.token_user],
+                [self._room_names[r] for r in conn.rooms],
+                self.reconnect_policy,
+                rng,
+                lambda: self.stopping.is_set() or self._closing,
+            )
+        finally:
+            self._reconnecting.discard(index)
+        if back:
+            self.outages[outage][2] = time.monotonic() - self.t_start
+            self.samples.reconnected += 1
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     # -- replaying the schedule ----------------------------------------------------------------
 
@@ -325,9 +372,7 @@ class Driver:
             except ClientClosed:
                 self._count_error("send_on_closed_connection", now)
             return
-        task = asyncio.get_running_loop().create_task(self._other(index, op, room))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        self._spawn(self._other(index, op, room))
 
     async def _other(self, index: int, op: int, room: int) -> None:
         """history, presence or churn: rare operations, one task each."""
@@ -360,13 +405,19 @@ class Driver:
         wall = max(1e-9, time.monotonic() - self._cpu_start[1])
         return {"cpu_s": used, "wall_s": wall, "cpu_percent": 100.0 * used / wall}
 
-    def accounting(self) -> DeliveryReport:
-        """Loss, duplicates and order for this worker's receivers (a failed connect loses all)."""
+    def accounting(self) -> tuple[DeliveryReport, dict[int, int]]:
+        """Loss, duplicates and order for this worker's receivers (a failed connect loses
+        all), and the lost deliveries by second of intended send time."""
         report = DeliveryReport([DeliveryCounts() for _ in self.plan.phases])
+        by_second: dict[int, int] = {}
         for index in self.mine:
             tracker = self.trackers.get(index) or DeliveryTracker(self.plan.stream_lengths)
-            report.merge(reconcile(self.plan, index, tracker))
-        return report
+            part = reconcile(self.plan, index, tracker)
+            report.merge(part)
+            if part.total().lost:
+                for second, n in lost_by_second(self.plan, index, tracker).items():
+                    by_second[second] = by_second.get(second, 0) + n
+        return report, by_second
 
     async def close(self) -> None:
         self._closing = True

@@ -9,6 +9,7 @@ from typing import Any
 
 from loadgen.accounting import DeliveryCounts
 from loadgen.contender_run import RunOutcome
+from loadgen.faults import recovery
 from loadgen.plan_model import PhaseWindow, Plan
 from loadgen.results import check_expectations, phase_summary, validity
 from loadgen.scenario import Scenario
@@ -119,6 +120,11 @@ def build_run_record(
         },
         errors=merged["errors"],
         dropped=merged["dropped"],
+        reconnected=merged["reconnected"],
+        outages=merged["outages"],
+        lost_by_second=merged["lost_by_second"],
+        fault_events=outcome.fault_events,
+        recovery=recovery(outcome.fault_events, merged["outages"]),
         timeseries=merged["timeseries"].to_json(),
         timeseries_rows=[dataclasses.asdict(row) for row in merged["timeseries"].rows()],
         loadgen={

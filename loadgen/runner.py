@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from loadgen import environment
 from loadgen.clients import client_kind_for
 from loadgen.contender_run import RunContext, RunOutcome, run_contender
+from loadgen.faults import expand
 from loadgen.plan import build_plan, partition
 from loadgen.plan_model import Plan
 from loadgen.results import KIND, SCHEMA_VERSION, write_result
@@ -25,7 +26,7 @@ from loadgen.scenario_resolve import dump
 from servers.common.config import ServerConfig
 from servers.common.redis_pool import pool_options
 from servers.launch import AsgiSettings
-from servers.launch.redis import ping
+from servers.launch.redis import RedisServer, ping
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -152,7 +153,17 @@ async def run_scenario(
     scenario: Scenario, source: str, options: RunOptions
 ) -> tuple[Path, dict[str, Any]]:
     """Run every contender of ``scenario``; write and return the result (also when partial)."""
-    redis_url = resolve_redis(scenario, options)
+    if any(f.action == "redis_restart" for f in scenario.faults):
+        # A Redis fault needs a Redis this run owns: start a private one for the scenario.
+        with RedisServer() as own_redis:
+            return await _run_scenario(scenario, source, options, own_redis)
+    return await _run_scenario(scenario, source, options, None)
+
+
+async def _run_scenario(
+    scenario: Scenario, source: str, options: RunOptions, own_redis: RedisServer | None
+) -> tuple[Path, dict[str, Any]]:
+    redis_url = own_redis.url if own_redis else resolve_redis(scenario, options)
     plan = build_plan(scenario)
     server_cpus, loadgen_cpus = pinning(options.pin)
     workers = options.workers or default_workers(len(plan.connections), loadgen_cpus)
@@ -215,7 +226,8 @@ async def run_scenario(
             library=options.library, run_dir=run_dir, server_cpus=server_cpus,
             loadgen_cpus=loadgen_cpus, connect_ramp_s=scenario.connections.ramp_up_s,
             duration_s=plan.duration_s, drain_s=plan.drain_s, redis_url=redis_url,
-            run_id=run_id, coordinator=options.coordinator, on_tick=progress,
+            run_id=run_id, coordinator=options.coordinator, faults=expand(scenario.faults),
+            redis_server=own_redis, on_tick=progress,
         )  # fmt: skip
         outcome: RunOutcome = await run_contender(ctx)
         progress.end()

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from loadgen.expectations import Expectation
 
-Contender = Literal["sio", "channels", "channels-daphne", "reference"]
-# The default; ``reference`` (a plain websockets server, the CI yardstick) is opt-in.
+Contender = Literal["sio", "channels", "channels-daphne", "reference", "sio-node"]
+# The default; ``reference`` (a plain websockets server, the CI yardstick) and ``sio-node`` (the
+# official Node.js Socket.IO server, a reference line) are opt-in.
 ALL_CONTENDERS: tuple[Contender, ...] = ("sio", "channels", "channels-daphne")
 OPERATIONS = ("msg", "history", "presence", "churn")
 MAX_BODY_BYTES = 64 * 1024  # the servers' default limit (BENCH_MAX_BODY_BYTES)
@@ -194,6 +195,35 @@ class Phase(_Model):
         return value, value
 
 
+class Fault(_Model):
+    """A fault injected at ``at_s`` seconds after the start of the first phase.
+
+    ``kill`` (SIGKILL) one server instance, optionally started again ``restart_after_s`` later;
+    ``pause`` one instance (SIGSTOP) for ``duration_s``, then SIGCONT; ``redis_restart``: stop
+    the Redis server the run started and start it again ``restart_after_s`` later.
+    """
+
+    at_s: float = Field(ge=0)
+    action: Literal["kill", "pause", "redis_restart"]
+    instance: int = Field(default=0, ge=0)
+    restart_after_s: float | None = Field(default=None, ge=0)
+    duration_s: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _fields_fit(self) -> Fault:
+        problems: list[tuple[Loc, str]] = []
+        if self.action == "pause" and self.duration_s is None:
+            problems.append((("duration_s",), "a pause needs duration_s"))
+        if self.action != "pause" and self.duration_s is not None:
+            problems.append((("duration_s",), "only a pause has duration_s"))
+        if self.action == "pause" and self.restart_after_s is not None:
+            problems.append((("restart_after_s",), "a pause resumes after duration_s"))
+        if self.action == "redis_restart" and self.restart_after_s is None:
+            problems.append((("restart_after_s",), "a Redis restart needs restart_after_s"))
+        _raise_if(problems)
+        return self
+
+
 DEFAULT_PHASES = (
     Phase(name="warmup", kind="warmup", duration_s=2.0),
     Phase(name="steady", kind="steady", duration_s=10.0),
@@ -215,6 +245,7 @@ class Scenario(_Model):
     seed: int = Field(default=1, ge=0)
     repetitions: int = Field(default=1, ge=1, le=100)
     expectations: tuple[Expectation, ...] = Field(default=(), strict=False)
+    faults: tuple[Fault, ...] = Field(default=(), strict=False)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -249,6 +280,22 @@ class Scenario(_Model):
             msg = "history reads stored messages: set persistence.enabled: true"
             problems.append((("traffic", "mix", "history"), msg))
         problems.extend(self._phase_problems())
+        problems.extend(self._fault_problems())
+        return problems
+
+    def _fault_problems(self) -> list[tuple[Loc, str]]:
+        problems: list[tuple[Loc, str]] = []
+        end = self.duration_s
+        for index, fault in enumerate(self.faults):
+            if fault.at_s >= end:
+                msg = f"at_s {fault.at_s} is after the last phase ends ({end} s)"
+                problems.append((("faults", index, "at_s"), msg))
+            if fault.action in ("kill", "pause") and fault.instance >= self.instances:
+                msg = f"instance {fault.instance} does not exist ({self.instances} instances)"
+                problems.append((("faults", index, "instance"), msg))
+            if fault.action == "redis_restart" and self.backend.kind != "redis":
+                msg = "a Redis restart needs backend.kind: redis"
+                problems.append((("faults", index, "action"), msg))
         return problems
 
     def _phase_problems(self) -> list[tuple[Loc, str]]:

@@ -20,7 +20,7 @@ def encode_samples(
     task: dict[str, Any], driver: Driver, partial_reason: str | None
 ) -> dict[str, Any]:
     samples = driver.samples
-    report = driver.accounting()
+    report, lost_by_second = driver.accounting()
     phases = []
     for i, counts in enumerate(report.phases):
         phases.append(
@@ -42,6 +42,9 @@ def encode_samples(
         "connect": {"histogram": samples.connect.encode(), "errors": dict(samples.connect_errors)},
         "errors": dict(samples.errors),
         "dropped": dict(samples.dropped),
+        "reconnected": samples.reconnected,
+        "outages": driver.outages,
+        "lost_by_second": {str(k): v for k, v in sorted(lost_by_second.items())},
         "timeseries": samples.timeseries.to_json(),
         "lag": samples.lag.encode(),
         "cpu": driver.cpu(),
@@ -82,6 +85,11 @@ def merge_worker_results(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "connect_errors": _add(p["connect"]["errors"] for p in parts),
         "errors": _add(p["errors"] for p in parts),
         "dropped": _add(p["dropped"] for p in parts),
+        "reconnected": sum(p.get("reconnected", 0) for p in parts),
+        "outages": sorted(
+            (o for p in parts for o in p.get("outages", [])), key=lambda o: (o[1], o[0])
+        ),
+        "lost_by_second": _add(p.get("lost_by_second", {}) for p in parts),
         "timeseries": series,
         "lag": LatencyHistogram.merged(LatencyHistogram.decode(p["lag"]) for p in parts),
         "cpu": [p["cpu"] for p in parts],

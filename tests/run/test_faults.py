@@ -1,0 +1,64 @@
+"""Faults as scenario steps: clients come back, losses stay inside the outage, nothing is left."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.run.test_bench_run import assert_all_gone, bench, cmdline, descendants, result_of
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+SCENARIO = """
+name: fault-{name}
+contenders: [sio, channels]
+backend: {{kind: redis}}
+instances: 2
+connections: {{count: 20, ramp_up_s: 0.5}}
+rooms: {{count: 2, members_per_room: 10}}
+traffic: {{total_rate: 60, message_bytes: 64, arrival: uniform}}
+phases:
+  - {{name: steady, kind: steady, duration_s: 14}}
+drain_s: 2
+faults:
+  - {fault}
+"""
+FAULTS = {
+    "kill": "{at_s: 3, action: kill, instance: 1, restart_after_s: 1}",
+    "redis": "{at_s: 3, action: redis_restart, restart_after_s: 1}",
+}
+# Backoff 1, 2, 4, 5, 5... s (+/-50 %): a client whose attempts fail while the server or Redis is
+# still coming back may need four attempts, about 12 s in the worst draw.
+BACK_WITHIN_S = 15.0
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_fault_recovery_for_each_contender(name: str, tmp_path: Path, redis_url: str) -> None:
+    scenario = tmp_path / f"fault-{name}.yaml"
+    scenario.write_text(SCENARIO.format(name=name, fault=FAULTS[name]))
+    proc = bench("run", str(scenario), "--out", str(tmp_path), env={"REDIS_URL": redis_url})
+    seen: list[psutil.Process] = []
+    while proc.poll() is None:
+        seen.extend(p for p in descendants(proc.pid) if p not in seen and cmdline(p))
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=0.5)
+    output = proc.stdout.read() if proc.stdout else ""
+    # exit 1 may only mean a busy machine flagged a run loadgen_bound; recovery is the point
+    assert proc.returncode in (0, 1), output
+    doc = result_of(output)
+    assert doc["status"] == "complete", doc["partial_reasons"]
+    for run in doc["runs"]:
+        label = run["contender"]
+        [recovery] = run["recovery"]
+        assert recovery["never_back"] == 0, (label, recovery)
+        if recovery["dropped"]:
+            assert recovery["all_back_after_s"] < BACK_WITHIN_S, (label, recovery)
+        outage_end = recovery["at_s"] + (recovery["all_back_after_s"] or 1.0) + 1.0
+        late = {s: n for s, n in run["lost_by_second"].items() if not 2 <= int(s) <= outage_end}
+        assert late == {}, f"{label} lost messages outside the outage window: {late}"
+        assert run["overall"]["duplicates"] == 0, label
+    assert_all_gone(seen)
