@@ -88,6 +88,7 @@ def run(
     duration: Annotated[float | None, typer.Option(help="seconds of measured phases")] = None,
     smoke: Annotated[bool, typer.Option(help="a quick, small version of each scenario")] = False,
     repetitions: Annotated[int | None, typer.Option(help="runs per contender")] = None,
+    instances: Annotated[int | None, typer.Option(help="server instances per contender")] = None,
     workers: Annotated[int | None, typer.Option(help="load-generator processes")] = None,
     out: Annotated[Path, typer.Option(help="where result files go")] = Path("results"),
     redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
@@ -111,6 +112,7 @@ def run(
         ("backend.kind", backend),
         ("backend.channels_layer", channels_layer),
         ("repetitions", repetitions),
+        ("instances", instances),
         ("duration", duration),
     ):
         if value is not None:
@@ -122,6 +124,30 @@ def run(
         deflate=deflate, contenders=tuple(contender or ()), coordinator=coordinator,
     )  # fmt: skip
     raise typer.Exit(run_files(scenarios, cli, options))
+
+
+@app.command()
+def scale(
+    scenario: Annotated[Path, typer.Argument(help="a redis-backend scenario file")],
+    instances: Annotated[str, typer.Option(help="instance counts to try, e.g. 1,2,4")] = "1,2,4",
+    smoke: Annotated[bool, typer.Option(help="short phases")] = False,
+    contender: Annotated[list[str] | None, typer.Option(help="only these contenders")] = None,
+    out: Annotated[Path, typer.Option(help="where result files go")] = Path("results"),
+) -> None:
+    """How throughput and latency change from 1 to K instances per contender."""
+    from loadgen.runner import RunOptions
+    from loadgen.scale import scale as run_scale
+
+    try:
+        counts = [int(k) for k in instances.split(",") if k.strip()]
+    except ValueError:
+        typer.echo(f"error: --instances wants numbers like 1,2,4, not {instances!r}", err=True)
+        raise typer.Exit(2) from None
+    cli: dict[str, object] = (
+        {"backend.kind": "redis", "smoke": True} if smoke else {"backend.kind": "redis"}
+    )
+    options = RunOptions(out_dir=out, contenders=tuple(contender or ()))
+    raise typer.Exit(run_scale(scenario, counts, cli, options))
 
 
 @app.command()
@@ -198,7 +224,6 @@ def compare(
             side_a,
             side_b,
             min_effect=min_effect,
-            alpha=alpha,
             allow_environment_mismatch=allow_environment_mismatch,
             json_path=json_out,
         )
@@ -212,7 +237,6 @@ def check(
         list[Path], typer.Option(help="stored baseline result (repeatable), results/baselines/")
     ],
     tolerance: Annotated[float, typer.Option(help="relative change allowed (0.10 = 10%)")] = 0.10,
-    alpha: Annotated[float, typer.Option(help="significance level of the one-sided test")] = 0.05,
     reference: Annotated[str, typer.Option(help="contender to judge the others by")] = "reference",
     json_out: Annotated[Path | None, typer.Option("--json", help="also write JSON here")] = None,
 ) -> None:
@@ -227,11 +251,55 @@ def check(
             current,
             baseline,
             tolerance=tolerance,
-            alpha=alpha,
             reference=reference,
             json_path=json_out,
         )
     )
+
+
+@app.command()
+def capacity(
+    scenario: Annotated[Path, typer.Argument(help="scenario file (e.g. scenarios/capacity.yaml)")],
+    slo: Annotated[str, typer.Option(help="thresholds every step must meet: 'p99_ms<50,loss==0'")],
+    contender: Annotated[list[str] | None, typer.Option(help="only these (repeatable)")] = None,
+    dimension: Annotated[str, typer.Option(help="rate (msgs/s) or connections")] = "rate",
+    start: Annotated[float | None, typer.Option(help="first load (default: the file's)")] = None,
+    max_load: Annotated[
+        float | None, typer.Option("--max", help="never above (default: 64 x start)")
+    ] = None,
+    min_load: Annotated[
+        float | None, typer.Option("--min", help="never below (default: start / 64)")
+    ] = None,
+    step_factor: Annotated[float, typer.Option(help="geometric step while raising")] = 2.0,
+    precision: Annotated[float, typer.Option(help="stop when pass and fail are this close")] = 0.05,
+    confirm: Annotated[int, typer.Option(help="re-runs of a failing load (majority)")] = 1,
+    warmup: Annotated[float, typer.Option(help="warm-up seconds of each step")] = 2.0,
+    step_duration: Annotated[float, typer.Option(help="measured seconds of each step")] = 5.0,
+    max_steps: Annotated[int, typer.Option(help="steps per contender at most")] = 30,
+    backend: Annotated[str | None, typer.Option(help="memory or redis")] = None,
+    workers: Annotated[int | None, typer.Option(help="load-generator processes")] = None,
+    out: Annotated[Path, typer.Option(help="where result files go")] = Path("results"),
+    redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
+    pin: Annotated[bool, typer.Option(help="separate CPUs for servers and load generator")] = True,
+) -> None:
+    """Find each contender's maximum sustainable load under an SLO (steps, then bisection)."""
+    from loadgen.capacity import CapacityRequest, run_capacity
+    from loadgen.runner import RunOptions
+
+    request = CapacityRequest(
+        scenario=scenario, slo=slo, dimension=dimension, start=start, max_load=max_load,
+        min_load=min_load, step_factor=step_factor, precision=precision, confirm=confirm,
+        warmup_s=warmup, step_s=step_duration, max_steps=max_steps,
+        cli={"backend.kind": backend} if backend else {},
+    )  # fmt: skip
+    options = RunOptions(
+        out_dir=out,
+        workers=workers,
+        redis_url=redis_url,
+        pin=pin,
+        contenders=tuple(contender or ()),
+    )
+    raise typer.Exit(run_capacity(request, options))
 
 
 if __name__ == "__main__":

@@ -291,7 +291,8 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
         resources = (await sampler.stop()).as_dict() if sampler else {}
         servers = [
             {"instance": s.spec.instance, "pid": s.pid, "port": s.spec.port,
-             "log": str(s.log_path), "asgi_server": s.spec.asgi_server}
+             "log": str(s.log_path), "asgi_server": s.spec.asgi_server,
+             "cpus": list(group.cpus) if group.cpus else None}
             for s in group.servers
         ]  # fmt: skip
         log_paths = [s.log_path for s in group.servers]
