@@ -3,10 +3,11 @@
 A transport delivers whole data frames to a :class:`FrameSink` as ``bytes`` (text frames are
 not decoded) with ``time.monotonic()`` taken as each frame arrived, and sends frames without
 awaiting. The library does the handshake, the parsing of incoming frames and the control
-frames; data frames go out through :class:`~loadgen.clients.framing.FrameWriter` (one write per
-connection and loop iteration) unless ``coalesce=False``, which leaves them to the library
-(one write per frame). All three expose the same :class:`Transport`, so a client picks one by
-name and the benchmark can compare them.
+frames; data frames are batched by :mod:`loadgen.clients.framing` (picows: the frames sent
+while one read buffer is dispatched; the others: the frames of one loop iteration) unless
+``coalesce=False``, which leaves each frame to the library (one write per frame). All three
+expose the same :class:`Transport`, so a client picks one by name and the benchmark can compare
+them.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+from collections.abc import Callable
 from time import monotonic
 from typing import Any, Protocol
 
 from loadgen.clients.base import ConnectRefused, refusal_for_status
-from loadgen.clients.framing import FrameWriter
+from loadgen.clients.framing import CorkedWriter, FrameWriter
 
 LIBRARIES = ("picows", "aiohttp", "websockets")
 DEFAULT_LIBRARY = "picows"
@@ -76,8 +78,22 @@ async def _open_picows(
         part_type: Any = None
         reason = "closed by server"
 
+        writer: CorkedWriter | None = None
+
         def on_ws_frame(self, transport: Any, frame: Any) -> None:
             received = monotonic()
+            writer = self.writer
+            if writer is None:
+                self._dispatch(transport, frame, received)
+                return
+            writer.corked = True  # what the callbacks send leaves with the buffer's last frame
+            try:
+                self._dispatch(transport, frame, received)
+            finally:
+                if frame.last_in_buffer:
+                    writer.uncork()
+
+        def _dispatch(self, transport: Any, frame: Any, received: float) -> None:
             kind = frame.msg_type
             if frame.fin and kind is text:
                 sink.on_text(frame.get_payload_as_bytes(), received)
@@ -129,17 +145,19 @@ class _PicowsTransport:
         self, ws: Any, listener: Any, text: Any, binary: Any, coalesce: bool, close_code: Any
     ) -> None:
         self._ws, self._listener, self._close_code = ws, listener, close_code
-        self._writer = FrameWriter(ws.underlying_transport) if coalesce else None
-        if self._writer is not None:
+        # Bound C calls: one Python frame less per message than a method.
+        self.send_text: Callable[[bytes], None] = functools.partial(ws.send, text)
+        self.send_binary: Callable[[bytes], None] = functools.partial(ws.send, binary)
+        self._writer = None
+        if coalesce:
+            self._writer = CorkedWriter(ws.underlying_transport, self.send_text, self.send_binary)
+            listener.writer = self._writer
             self.send_text, self.send_binary = self._writer.send_text, self._writer.send_binary
-        else:  # bound C calls: one Python frame less per message than a method
-            self.send_text = functools.partial(ws.send, text)
-            self.send_binary = functools.partial(ws.send, binary)
 
     async def close(self) -> None:
         self._listener.reason = "closed by client"
         if self._writer is not None:
-            self._writer.flush()
+            self._writer.uncork()
         if not self._ws.is_disconnected:
             self._ws.send_close(self._close_code)
             self._ws.disconnect()
