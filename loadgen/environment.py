@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import platform
 import socket
@@ -18,6 +19,9 @@ PACKAGES = (
     "django", "channels", "channels-redis", "daphne", "uvicorn", "uvloop", "httptools",
     "websockets", "python-socketio", "python-engineio", "redis", "picows", "aiohttp", "orjson",
 )  # fmt: skip
+
+# npm packages of the Node.js contender (sio-node), read from node_modules/ (see package.json).
+NPM_PACKAGES = ("socket.io", "@socket.io/redis-adapter", "redis", "better-sqlite3", "pg")
 
 # Fields that must match for two results to be compared as like for like.
 COMPARABLE_FIELDS = ("cpu_model", "cpu_count", "python", "packages")
@@ -66,6 +70,18 @@ def node_version() -> str | None:
     return out.stdout.strip() or None
 
 
+def npm_versions(root: Path) -> dict[str, str]:
+    """Installed versions of :data:`NPM_PACKAGES` (``npm ci`` installs them at the repo root)."""
+    versions = {}
+    for name in NPM_PACKAGES:
+        try:
+            manifest = json.loads((root / "node_modules" / name / "package.json").read_text())
+            versions[name] = str(manifest["version"])
+        except (OSError, ValueError, KeyError):
+            versions[name] = "not installed"
+    return versions
+
+
 def collect(root: Path) -> dict[str, Any]:
     """Host, CPU, OS, Python and package versions, git commit."""
     return {
@@ -79,6 +95,7 @@ def collect(root: Path) -> dict[str, Any]:
         "python_implementation": platform.python_implementation(),
         "packages": package_versions(),
         "node": node_version(),
+        "npm_packages": npm_versions(root),
         "git_commit": _git_commit(root),
     }
 

@@ -44,7 +44,7 @@ def verify_token(token: object, secret: str, *, now: float) -> str:
     if not USER_RE.match(user) or not expiry.isdigit():
         raise TokenError("malformed token")
     expected = _signature(f"{user}.{expiry}", secret)
-    if not hmac.compare_digest(expected, signature):
+    if not hmac.compare_digest(expected.encode(), signature.encode()):  # any text, no TypeError
         raise TokenError("bad signature")
     if int(expiry) < now:
         raise TokenError("expired token")

@@ -31,8 +31,8 @@ class Deployment:
     def __str__(self) -> str:
         if self.backend == "memory":
             return f"{self.contender}-memory"
-        if self.contender == "sio":
-            return "sio-redis"
+        if self.contender in ("sio", "sio-node"):
+            return f"{self.contender}-redis"
         return f"{self.contender}-redis-{self.layer}"
 
 
@@ -45,6 +45,8 @@ DEPLOYMENTS = [
     Deployment("channels-daphne"),
     Deployment("channels-daphne", "redis", "core"),
     Deployment("channels-daphne", "redis", "pubsub"),
+    Deployment("sio-node"),
+    Deployment("sio-node", "redis"),
 ]
 REDIS_DEPLOYMENTS = [d for d in DEPLOYMENTS if d.backend == "redis"]
 

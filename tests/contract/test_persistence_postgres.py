@@ -14,7 +14,12 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(
     scope="module",
-    params=[Deployment("sio"), Deployment("channels"), Deployment("channels-daphne")],
+    params=[
+        Deployment("sio"),
+        Deployment("channels"),
+        Deployment("channels-daphne"),
+        Deployment("sio-node"),
+    ],
     ids=str,
 )
 def on_postgres(

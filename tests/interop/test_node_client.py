@@ -1,4 +1,4 @@
-"""The official ``socket.io-client`` from npm, which nobody here wrote, against our sio server."""
+"""The official ``socket.io-client`` from npm, which nobody here wrote, against our sio servers."""
 
 from __future__ import annotations
 
@@ -39,18 +39,24 @@ def node() -> str:
     return str(binary)
 
 
-@pytest.fixture(scope="module", params=["memory", "redis"])
+# python-socketio, and the official Node.js server (sio-node) as a check of the official client
+# against its own server, on both backends.
+SERVERS = [("sio", "memory"), ("sio", "redis"), ("sio-node", "memory"), ("sio-node", "redis")]
+
+
+@pytest.fixture(scope="module", params=SERVERS, ids=lambda p: "-".join(p))
 def sio_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[ServerGroup, ServerConfig]]:
-    if request.param == "redis":
+    contender, backend = request.param
+    if backend == "redis":
         redis_url = request.getfixturevalue("redis_url")
         prefix = "t" + uuid.uuid4().hex[:10]
         config = ServerConfig(backend="redis", redis_url=redis_url, redis_prefix=prefix)
     else:
         config = ServerConfig()
-    log_dir = tmp_path_factory.mktemp(f"sio-{request.param}")
-    with start_servers("sio", config, log_dir=log_dir) as group:
+    log_dir = tmp_path_factory.mktemp(f"{contender}-{backend}")
+    with start_servers(contender, config, log_dir=log_dir) as group:
         yield group, config
 
 

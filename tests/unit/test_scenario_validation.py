@@ -138,7 +138,7 @@ def test_bad_expectation() -> None:
 def test_unknown_contender() -> None:
     assert only(MINIMAL + "contenders: [sio, tornado]\n") == (
         "contenders[1]",
-        "should be 'sio', 'channels' or 'channels-daphne' (got 'tornado')",
+        "should be 'sio', 'channels', 'channels-daphne', 'reference' or 'sio-node' (got 'tornado')",
     )
 
 
