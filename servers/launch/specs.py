@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from servers.common.config import ServerConfig
 from servers.common.health import HEALTH_PATH
 
-CONTENDERS = ("sio", "channels", "channels-daphne", "reference")
+CONTENDERS = ("sio", "channels", "channels-daphne", "reference", "sio-node")
+# The official Node.js Socket.IO server, an opt-in reference contender (servers/sio-node/).
+SIO_NODE_SERVER = Path(__file__).resolve().parents[1] / "sio-node" / "server.js"
 
 _APPS = {
     "sio": "servers.sio.asgi:application",
     "channels": "servers.channels.asgi:application",
     "channels-daphne": "servers.channels.asgi:application",
     "reference": "servers.reference",  # a module run with -m, not an ASGI app
+    "sio-node": str(SIO_NODE_SERVER),  # a Node.js script, not an ASGI app
 }
 _SERVERS = {
     "sio": "uvicorn",
     "channels": "uvicorn",
     "channels-daphne": "daphne",
     "reference": "websockets",
+    "sio-node": "node",
 }
 
 
@@ -82,6 +87,8 @@ def server_spec(
         argv = _uvicorn_argv(python, app, host, port, config, asgi)
     elif _SERVERS[contender] == "daphne":
         argv = _daphne_argv(python, app, host, port, config, asgi)
+    elif _SERVERS[contender] == "node":
+        argv = _node_argv(app, host, port, asgi)
     else:  # the reference server reads its settings from the same BENCH_* environment
         argv = (python, "-m", app, "--host", host, "--port", str(port))
     env = config.to_env()
@@ -153,3 +160,10 @@ def _daphne_argv(
         "1",
         app,
     )
+
+
+def _node_argv(script: str, host: str, port: int, asgi: AsgiSettings) -> tuple[str, ...]:
+    # Settings come from the same BENCH_* environment; the listen backlog and per-message
+    # deflate follow the uvicorn contenders' settings (Engine.IO pings keep their defaults).
+    argv = ("node", script, "--host", host, "--port", str(port), "--backlog", str(asgi.backlog))
+    return (*argv, "--deflate") if asgi.ws_per_message_deflate else argv

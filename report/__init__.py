@@ -1,0 +1,11 @@
+"""Reports, comparisons and the CI regression check, from result files (``docs/results.md``).
+
+Pure (no I/O, no plotting): :mod:`report.fields` reads a result document,
+:mod:`report.figures` aggregates repetitions, :mod:`report.verdict` words the verdicts,
+:mod:`report.warnings` collects validity warnings, :mod:`report.setup`,
+:mod:`report.summary`, :mod:`report.tables`, :mod:`report.markdown` and :mod:`report.html`
+build and render the report, :mod:`report.plotplan` and :mod:`report.series` say what to plot,
+:mod:`report.significance`, :mod:`report.compare` and :mod:`report.check` judge changes.
+I/O: :mod:`report.loading` (files), :mod:`report.plots_latency` and
+:mod:`report.plots_resources` (matplotlib, Agg), :mod:`report.commands` (what the CLI calls).
+"""

@@ -1,0 +1,175 @@
+"""Plain-words verdicts and ratios between contenders, generated from the figures (pure).
+
+Differences smaller than ``min_effect`` (default 5 %) are called "about the same". The
+``reference`` contender (a yardstick for CI) is left out of verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from report.figures import METRIC, ContenderFigures, Spread, format_value
+from report.palette import REFERENCE, label
+
+MIN_EFFECT = 0.05
+LEADER_METRICS = (
+    "deliveries_per_s", "p50_ms", "p99_ms", "p999_ms", "server_cpu_pct", "server_rss_mb",
+    "rss_kb_per_conn",
+)  # fmt: skip
+
+
+def contestants(figs: Sequence[ContenderFigures]) -> list[ContenderFigures]:
+    return [f for f in figs if f.contender != REFERENCE]
+
+
+def leader(figs: Sequence[ContenderFigures], key: str) -> ContenderFigures | None:
+    """The contender with the best median figure (ties go to the first listed)."""
+    have = [f for f in figs if f.get(key) is not None]
+    if not have:
+        return None
+    sign = 1.0 if METRIC[key].better == "lower" else -1.0
+    return min(have, key=lambda f: sign * _median(f, key))
+
+
+def _median(f: ContenderFigures, key: str) -> float:
+    s = f.get(key)
+    assert s is not None
+    return s.median
+
+
+def ratio(a: float, b: float) -> float | None:
+    if b == 0:
+        return None if a != 0 else 1.0
+    return a / b
+
+
+def same(r: float | None, min_effect: float) -> bool:
+    return r is not None and abs(r - 1.0) < min_effect
+
+
+def ratio_cells(figs: Sequence[ContenderFigures], key: str) -> dict[str, str]:
+    """Each contender's figure over the leader's: ``best``, ``1.52x``, or ``-``."""
+    best = leader(contestants(figs) or figs, key)
+    cells = {}
+    for f in figs:
+        s = f.get(key)
+        if best is None or s is None:
+            cells[f.contender] = "-"
+        elif f is best:
+            cells[f.contender] = "best"
+        else:
+            r = ratio(s.median, _median(best, key))
+            cells[f.contender] = "-" if r is None else f"{r:.2f}x"
+    return cells
+
+
+def _unit(key: str, value: float) -> str:
+    unit = METRIC[key].unit
+    text = format_value(key, value)
+    return f"{text} {unit}" if unit and unit != "%" else f"{text}{unit}"
+
+
+def _overlap_note(a: Spread, b: Spread) -> str:
+    return "; repetitions overlap" if a.n > 1 and b.n > 1 and a.overlaps(b) else ""
+
+
+def pair_sentence(
+    a: ContenderFigures, b: ContenderFigures, min_effect: float = MIN_EFFECT
+) -> str | None:
+    """ "A delivered 2.3x the deliveries/s of B with a 1.5x lower p99 (…)": throughput first,
+    then p99 latency, then CPU; A is the one ahead (on throughput, else on p99)."""
+    ta, tb = a.get("deliveries_per_s"), b.get("deliveries_per_s")
+    la, lb = a.get("p99_ms"), b.get("p99_ms")
+    if ta is None or tb is None or la is None or lb is None:
+        return None
+    t = ratio(ta.median, tb.median)
+    behind = t is not None and not same(t, min_effect) and t < 1
+    if behind or (same(t, min_effect) and la.median > lb.median):
+        a, b, ta, tb, la, lb = b, a, tb, ta, lb, la
+    t = ratio(ta.median, tb.median)
+    if same(t, min_effect):
+        what = f"the same deliveries/s as {label(b.contender)}"
+    elif t is None:
+        what = f"deliveries where {label(b.contender)} delivered none"
+    else:
+        what = f"{t:.1f}x the deliveries/s of {label(b.contender)}"
+    figures = f"{_unit('deliveries_per_s', ta.median)} vs {_unit('deliveries_per_s', tb.median)}"
+    r = ratio(lb.median, la.median)
+    if same(r, min_effect):
+        latency = "about the same p99"
+    elif r is not None and r > 1:
+        latency = f"a {r:.1f}x lower p99"
+    else:
+        inverse = ratio(la.median, lb.median)
+        latency = f"a {inverse:.1f}x higher p99" if inverse else "a higher p99"
+    p99 = f"{_unit('p99_ms', la.median)} vs {_unit('p99_ms', lb.median)}{_overlap_note(la, lb)}"
+    text = f"{label(a.contender)} delivered {what} ({figures}) with {latency} ({p99})"
+    ca, cb = a.get("server_cpu_pct"), b.get("server_cpu_pct")
+    if ca is not None and cb is not None:
+        c = ratio(ca.median, cb.median)
+        if same(c, min_effect) or c is None:
+            text += ", using about the same server CPU"
+        else:
+            text += f", using {c:.1f}x the server CPU ({ca.median:.0f}% vs {cb.median:.0f}%)"
+    return text + "."
+
+
+def leader_sentence(
+    figs: Sequence[ContenderFigures], key: str, min_effect: float = MIN_EFFECT
+) -> str | None:
+    """ "Lowest p99: sio (3.94 ms); Channels (uvicorn) 1.52x, Channels (Daphne) 2.42x."."""
+    people = contestants(figs)
+    best = leader(people, key)
+    if best is None or len(people) < 2:
+        return None
+    metric = METRIC[key]
+    word = "Lowest" if metric.better == "lower" else "Highest"
+    name = metric.label
+    b = best.get(key)
+    assert b is not None
+    others = []
+    for f in people:
+        s = f.get(key)
+        if f is best or s is None:
+            continue
+        r = ratio(s.median, b.median)
+        if same(r, min_effect):
+            others.append(f"{label(f.contender)} about the same")
+        elif r is None:
+            others.append(f"{label(f.contender)} {_unit(key, s.median)}")
+        else:
+            others.append(f"{label(f.contender)} {r:.2f}x ({_unit(key, s.median)})")
+    return f"{word} {name}: {label(best.contender)} ({_unit(key, b.median)}); " + (
+        ", ".join(others) + "."
+    )
+
+
+def loss_sentence(figs: Sequence[ContenderFigures]) -> str | None:
+    people = contestants(figs) or list(figs)
+    losing = [(f, s) for f in people if (s := f.get("loss")) is not None and s.high > 0]
+    if not any(f.get("loss") is not None for f in people):
+        return None
+    if not losing:
+        return "No contender lost a message."
+    parts = [f"{label(f.contender)} lost {s.median:.0f} (up to {s.high:.0f})" for f, s in losing]
+    return "Message loss: " + ", ".join(parts) + " expected deliveries (median of repetitions)."
+
+
+def verdicts(figs: Sequence[ContenderFigures], min_effect: float = MIN_EFFECT) -> list[str]:
+    """The plain-words verdict of one scenario: pairs first, then the leader on each figure."""
+    people = contestants(figs)
+    out: list[str] = []
+    if len(people) >= 2:
+        first = people[0]
+        for other in people[1:]:
+            sentence = pair_sentence(first, other, min_effect)
+            if sentence:
+                out.append(sentence)
+    for key in LEADER_METRICS:
+        sentence = leader_sentence(figs, key, min_effect)
+        if sentence:
+            out.append(sentence)
+    loss = loss_sentence(figs)
+    if loss:
+        out.append(loss)
+    return out

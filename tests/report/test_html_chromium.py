@@ -1,0 +1,54 @@
+"""The HTML report opens in headless Chromium without console errors, every image renders
+with a non-zero size, and a screenshot is kept under test-artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from report.commands import write_report
+from tests.conftest import unavailable
+from tests.report.chromium import find_chromium, open_page
+from tests.report.conftest import ECHO, ROOM_CHAT, ROOT
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
+    chromium = find_chromium()
+    if chromium is None:
+        unavailable("chromium is not installed (Debian package `chromium`; .ci/run installs it)")
+        return
+    written = write_report([ECHO, ROOM_CHAT], tmp_path)
+    expected_images = len([p for p in written if p.suffix == ".png"])
+
+    page = open_page(chromium, written[0])
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "report-chromium.png").write_bytes(page.screenshot)
+    assert page.errors == []
+    assert len(page.images) == expected_images >= 10
+    for image in page.images:
+        assert image["complete"], image
+        assert min(image["natural"]) > 0, image
+        assert min(image["rendered"]) > 0, image
+    assert page.screenshot[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_check_sees_console_errors_and_broken_images(tmp_path: Path) -> None:
+    chromium = find_chromium()
+    if chromium is None:
+        unavailable("chromium is not installed (Debian package `chromium`; .ci/run installs it)")
+        return
+    page = tmp_path / "broken.html"
+    page.write_text(
+        '<!DOCTYPE html><html><body><img src="missing.png" alt="gone">'
+        "<script>console.error('boom'); undefined_function();</script></body></html>"
+    )
+    report = open_page(chromium, page)
+    assert any("boom" in e for e in report.errors)
+    assert any("undefined_function" in e for e in report.errors)
+    assert report.images[0]["natural"] == [0, 0]
