@@ -85,6 +85,11 @@ def scenario_at(
     its rate, connections open at the same pace).
     """
     data = dump(base)
+    if data.get("faults"):
+        raise ValueError(
+            f"cannot search the capacity of {base.name!r}: it injects faults, and a capacity "
+            "step measures a steady load (use a scenario without faults)"
+        )
     traffic = data["traffic"]
     if dimension == "rate":
         traffic["total_rate"] = float(load)
@@ -164,7 +169,7 @@ def judge_step(
     partial = [str(r) for r in run.get("partial_reasons", [])]
     overall: Mapping[str, Any] = run.get("overall") or {}
     figures = {key: overall.get(key) for key in FIGURES}
-    checks = tuple(
+    checks: tuple[dict[str, Any], ...] = tuple(
         {"expectation": str(e), "passed": ok, "actual": actual}
         for e, ok, actual in evaluate(slo, overall)
     )
@@ -200,4 +205,6 @@ def judge_step(
 def _number(value: float | None) -> str:
     if value is None:
         return "not measured"
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.4g}"

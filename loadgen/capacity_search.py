@@ -77,7 +77,9 @@ class SearchSettings:
         if self.step_factor <= 1:
             found.append(f"the step factor must be > 1, not {self.step_factor:g}")
         if not 0 < self.precision < 1:
-            found.append(f"the precision must be between 0 and 1 (0.05 = 5%), not {self.precision:g}")
+            found.append(
+                f"the precision must be between 0 and 1 (0.05 = 5%), not {self.precision:g}"
+            )
         if self.confirm < 0:
             found.append(f"confirm must be >= 0, not {self.confirm}")
         if self.max_steps < 1:
@@ -167,7 +169,9 @@ def _round(load: float, settings: SearchSettings) -> float:
 
 def _up(low: float, settings: SearchSettings) -> float:
     raised = min(low * settings.step_factor, settings.max_load)
-    return min(max(float(round(raised)), low + 1), settings.max_load) if settings.integer else raised
+    return (
+        min(max(float(round(raised)), low + 1), settings.max_load) if settings.integer else raised
+    )
 
 
 def _down(ceiling: float, settings: SearchSettings) -> float:

@@ -1,0 +1,137 @@
+"""Capacity search, pure: the conclusion in words, the step table, the ratio between contenders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from loadgen.capacity_search import Conclusion
+
+COLUMNS = (
+    ("contender", "contender", "{}"),
+    ("step", "index", "{}"),
+    ("load", "load", "{:g}"),
+    ("outcome", "outcome", "{}"),
+    ("p50 ms", "p50_ms", "{:.2f}"),
+    ("p99 ms", "p99_ms", "{:.2f}"),
+    ("msgs/s", "msgs_per_s", "{:.1f}"),
+    ("loss", "loss", "{}"),
+    ("valid", "valid", "{}"),
+)
+
+
+def _load(value: float | None, unit: str) -> str:
+    return "-" if value is None else f"{value:.4g} {unit}"
+
+
+def maximum(conclusion: Conclusion, unit: str) -> dict[str, Any]:
+    """The ``maximum`` entry of one contender: status, the load, and a sentence saying it."""
+    low, top = conclusion.max_load, conclusion.ceiling
+    texts = {
+        "found": f"{_load(low, unit)} (passes; {_load(top, unit)} fails the SLO)",
+        "at_least": f"at least {_load(low, unit)}: passed at the search's maximum",
+        "none": f"none: the SLO fails even at {_load(top, unit)}, the search's minimum",
+        "step_limit": f"unknown: the step limit ended the search (highest pass {_load(low, unit)})",
+        "running": f"unknown: the search did not finish (highest pass {_load(low, unit)})",
+    }
+    if conclusion.status == "loadgen_limited":
+        lower = f"at least {_load(low, unit)}" if low is not None else "unknown"
+        text = (
+            f"{lower}, limited by the load generator: at {_load(top, unit)} the run could not "
+            "measure the server (see the step's reasons)"
+        )
+    else:
+        text = texts[conclusion.status]
+    if conclusion.non_monotone:
+        loads = ", ".join(f"{v:g}" for v in conclusion.non_monotone)
+        text += f"; noisy: passed at {loads} above the failing load"
+    return {
+        "status": conclusion.status,
+        "complete": conclusion.complete,
+        "load": low,
+        "ceiling": top,
+        "ceiling_outcome": conclusion.ceiling_outcome,
+        "non_monotone": list(conclusion.non_monotone),
+        "unit": unit,
+        "text": text,
+    }
+
+
+def comparison(maxima: Mapping[str, Mapping[str, Any]], unit: str) -> str:
+    """The ratio between contenders' maxima, in plain words (the best one as the reference)."""
+    measured = {name: m for name, m in maxima.items() if m["load"] is not None and m["load"] > 0}
+    missing = [name for name in maxima if name not in measured]
+    lines: list[str] = []
+    if len(maxima) < 2:
+        return ""
+    if measured:
+        ranked = sorted(measured, key=lambda n: measured[n]["load"], reverse=True)
+        best = ranked[0]
+        top = measured[best]
+        for other in ranked[1:]:
+            low = measured[other]
+            ratio = top["load"] / low["load"]
+            lines.append(_pair(best, top, other, low, ratio, unit))
+    lines += [f"{name} has no measured maximum: {maxima[name]['text']}" for name in missing]
+    return "\n".join(lines)
+
+
+def _pair(
+    best: str, top: Mapping[str, Any], other: str, low: Mapping[str, Any], ratio: float, unit: str
+) -> str:
+    figures = f"({top['load']:.4g} vs {low['load']:.4g} {unit})"
+    if low["status"] != "found":
+        return (
+            f"{best} and {other} cannot be ranked: {other}'s limit was not reached, "
+            f"so {best}'s {ratio:.2f}x is an upper bound {figures}"
+        )
+    if top["status"] != "found":
+        return f"{best} sustains at least {ratio:.2f}x the load of {other} {figures}"
+    if ratio < 1.05:
+        return f"{best} and {other} sustain about the same load {figures}"
+    return f"{best} sustains {ratio:.2f}x the load of {other} {figures}"
+
+
+def _cell(fmt: str, value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    try:
+        return fmt.format(value)
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def render(document: Mapping[str, Any]) -> str:
+    """The printed summary: every step, each contender's maximum, the ratio."""
+    search = document["search"]
+    unit = search["unit"]
+    headers = [f"load {unit}" if key == "load" else title for title, key, _ in COLUMNS]
+    rows: list[list[str]] = []
+    for name, entry in document["contenders"].items():
+        for step in entry["steps"]:
+            row = {**step, "contender": name}
+            rows.append([_cell(fmt, row.get(key)) for _, key, fmt in COLUMNS])
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    slo = ", ".join(document["slo"])
+    lines = [
+        f"capacity of {document['scenario']['name']} by {search['dimension']}  "
+        f"(SLO: {slo}; {document['status']})",
+        "  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)),
+        *("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows),
+        "",
+    ]
+    lines += _maxima_lines(document["contenders"])
+    if document.get("comparison"):
+        lines.append(document["comparison"])
+    return "\n".join(lines)
+
+
+def _maxima_lines(contenders: Mapping[str, Mapping[str, Any]]) -> Sequence[str]:
+    lines = []
+    for name, entry in contenders.items():
+        took = entry.get("search_s")
+        when = f" [{len(entry['steps'])} steps, {took:.0f} s]" if took is not None else ""
+        lines.append(f"{name}: maximum sustainable load {entry['maximum']['text']}{when}")
+    return lines

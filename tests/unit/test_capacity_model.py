@@ -1,0 +1,230 @@
+"""SLO parsing, the scenario of a step, a step's verdict, the words of the result, bad input."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadgen.capacity import EXIT_BAD_INPUT, CapacityRequest, run_capacity
+from loadgen.capacity_model import SloError, judge_step, parse_slo, scenario_at, unit_of
+from loadgen.capacity_report import comparison, maximum, render
+from loadgen.capacity_search import Conclusion
+from loadgen.runner import RunOptions
+from loadgen.scenario import load_scenario, load_scenario_text
+
+ROOT = Path(__file__).resolve().parents[2]
+SLO = parse_slo("p99_ms<100,loss==0")
+
+
+def test_slo_parses_into_expectations() -> None:
+    assert [str(e) for e in parse_slo("p99_ms<50, loss==0 ,msgs_per_s>=100")] == [
+        "p99_ms < 50", "loss == 0", "msgs_per_s >= 100",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "empty"),
+        ("p99_ms<50,", "part 2"),
+        ("p99_ms<50,lossy==0", "'lossy'"),
+        ("p99_ms<50,lossy==0", "part 2"),
+        ("p99_ms<<50", "'p99_ms<<50'"),
+        ("p99_ms<fifty", "METRIC OP NUMBER"),
+    ],
+)
+def test_slo_errors_name_the_bad_part(text: str, words: str) -> None:
+    with pytest.raises(SloError) as caught:
+        parse_slo(text)
+    assert words in str(caught.value)
+
+
+CHAT = """
+name: chat
+description: rooms of 5
+connections: {count: 40, ramp_up_s: 2}
+rooms: {count: 8, members_per_room: 5}
+traffic: {rate_per_connection: 2, senders: 10}
+phases:
+  - {name: warmup, kind: warmup, duration_s: 3}
+  - {name: up, kind: ramp, duration_s: 10, from_multiplier: 1, to_multiplier: 3}
+expectations: [errors == 0]
+"""
+
+
+def test_a_rate_step_sets_the_total_rate_and_short_constant_phases() -> None:
+    base = load_scenario_text(CHAT)
+    step = scenario_at(base, "rate", 120.0, warmup_s=1.0, steady_s=4.0, slo=SLO)
+    assert step.traffic.total_rate == 120.0 and step.traffic.rate_per_connection is None
+    assert step.senders == 10 and step.sender_rate == 12.0
+    assert [(p.kind, p.duration_s, p.multipliers()) for p in step.phases] == [
+        ("warmup", 1.0, (1.0, 1.0)), ("steady", 4.0, (1.0, 1.0)),
+    ]  # fmt: skip
+    assert [str(e) for e in step.expectations] == ["p99_ms < 100", "loss == 0"]
+    assert step.repetitions == 1 and step.seed == base.seed and step.rooms == base.rooms
+
+
+def test_a_connections_step_keeps_room_size_and_sender_rate() -> None:
+    base = load_scenario_text(CHAT)
+    step = scenario_at(base, "connections", 160, warmup_s=0, steady_s=2.0, slo=SLO)
+    assert step.connections.count == 160 and step.connections.ramp_up_s == 8.0
+    assert (step.rooms.count, step.rooms.members_per_room) == (32, 5)
+    assert step.senders == 40 and step.sender_rate == 2.0
+    assert [p.kind for p in step.phases] == ["steady"]
+
+
+def test_a_load_the_scenario_cannot_express_is_an_error() -> None:
+    base = load_scenario_text(CHAT)
+    with pytest.raises(ValueError, match="at load 0"):
+        scenario_at(base, "rate", 0.0, warmup_s=1, steady_s=1, slo=SLO)
+
+
+def test_unit_says_msgs_or_ops() -> None:
+    base = load_scenario_text(CHAT)
+    assert unit_of(base, "rate") == "msgs/s" and unit_of(base, "connections") == "connections"
+    assert unit_of(load_scenario(ROOT / "scenarios" / "room-chat.yaml"), "rate") == "ops/s"
+
+
+def document(
+    overall: dict[str, Any] | None,
+    reasons: list[str] | None = None,
+    partial: list[str] | None = None,
+) -> dict[str, Any]:
+    run: dict[str, Any] = {
+        "validity": {"valid": not reasons, "reasons": reasons or []},
+        "partial_reasons": partial or [],
+    }
+    if overall is not None:
+        run["overall"] = overall
+    return {"runs": [run], "settings": {"server": {"delay_ms": 4.0}}}
+
+
+GOOD = {"p50_ms": 5.0, "p99_ms": 20.0, "msgs_per_s": 100.0, "loss": 0, "errors": 0}
+
+
+def judge(doc: dict[str, Any]) -> Any:
+    return judge_step(doc, SLO, index=1, load=100.0, result="r.json", elapsed_s=9.0)
+
+
+def test_a_run_within_the_slo_passes() -> None:
+    step = judge(document(GOOD))
+    assert (step.outcome, step.passed, step.valid, step.loadgen_bound) == (
+        "pass", True, True, False,
+    )  # fmt: skip
+    data = step.as_dict()
+    assert data["p99_ms"] == 20.0 and data["server_delay_ms"] == 4.0 and data["result"] == "r.json"
+
+
+def test_a_run_missing_the_slo_fails_and_says_why() -> None:
+    step = judge(document({**GOOD, "p99_ms": 450.0}))
+    assert step.outcome == "fail"
+    assert step.reasons == ("SLO missed: p99_ms < 100 (actual 450)",)
+
+
+def test_a_loadgen_bound_run_is_unknown_even_when_it_misses_the_slo() -> None:
+    reason = "loadgen_bound: the load generator sent its messages 80.0 ms late at p99"
+    step = judge(document({**GOOD, "p99_ms": 900.0}, reasons=[reason]))
+    assert step.outcome == "unknown" and step.loadgen_bound and not step.valid
+    assert reason in step.reasons
+
+
+def test_a_run_without_samples_is_unknown() -> None:
+    step = judge(document(None, reasons=["no samples"], partial=["load generator failed: x"]))
+    assert step.outcome == "unknown" and not step.passed
+
+
+def test_a_server_that_died_fails() -> None:
+    died = "sio[0] died at t=3.1s (exit -9); last log lines: []"
+    assert judge(document(GOOD, partial=[died])).outcome == "fail"
+
+
+def found(load: float, ceiling: float) -> dict[str, Any]:
+    return maximum(Conclusion("found", load, ceiling, "fail", 6), "msgs/s")
+
+
+def test_comparison_in_plain_words() -> None:
+    words = comparison({"sio": found(250, 260), "channels": found(100, 105)}, "msgs/s")
+    assert words == "sio sustains 2.50x the load of channels (250 vs 100 msgs/s)"
+    close = comparison({"sio": found(100, 105), "channels": found(102, 107)}, "msgs/s")
+    assert "about the same" in close
+
+
+def test_comparison_with_a_lower_bound_or_no_answer() -> None:
+    bounded = maximum(Conclusion("loadgen_limited", 300, 400, "unknown", 5), "msgs/s")
+    assert "at least 300 msgs/s, limited by the load generator" in bounded["text"]
+    words = comparison({"sio": found(250, 260), "channels": bounded}, "msgs/s")
+    assert words == "channels sustains at least 1.20x the load of sio (300 vs 250 msgs/s)"
+    words = comparison({"sio": found(400, 410), "channels": bounded}, "msgs/s")
+    assert "cannot be ranked" in words and "upper bound" in words
+    nothing = maximum(Conclusion("none", None, 1, "fail", 5), "msgs/s")
+    words = comparison({"sio": found(250, 260), "channels": nothing}, "msgs/s")
+    assert "channels has no measured maximum" in words
+
+
+def test_render_lists_every_step_and_the_maxima() -> None:
+    doc = {
+        "scenario": {"name": "echo"},
+        "search": {"dimension": "rate", "unit": "msgs/s"},
+        "slo": ["p99_ms < 100", "loss == 0"],
+        "status": "complete",
+        "contenders": {
+            "sio": {
+                "steps": [
+                    {"index": 1, "load": 50.0, "outcome": "pass", "p50_ms": 4.0, "p99_ms": 9.0,
+                     "msgs_per_s": 50.0, "loss": 0, "valid": True},
+                    {"index": 2, "load": 100.0, "outcome": "unknown", "p50_ms": None,
+                     "p99_ms": None, "msgs_per_s": None, "loss": None, "valid": False},
+                ],
+                "maximum": found(50, 100),
+                "search_s": 20.0,
+            }
+        },
+        "comparison": "",
+    }  # fmt: skip
+    text = render(doc)
+    assert "load msgs/s" in text and "unknown" in text and "NO" in text
+    assert "sio: maximum sustainable load 50 msgs/s" in text and "[2 steps, 20 s]" in text
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"slo": "p99_ms<50,lossy==0"}, "'lossy'"),
+        ({"dimension": "users"}, "--dimension"),
+        ({"scenario": ROOT / "scenarios" / "missing.yaml"}, "cannot read"),
+        ({"step_factor": 0.5}, "step factor"),
+        ({"start": -5.0}, "start load"),
+    ],
+)
+def test_bad_input_exits_2_before_running_anything(
+    changes: dict[str, Any], words: str, tmp_path: Path
+) -> None:
+    request = CapacityRequest(
+        **{"scenario": ROOT / "scenarios" / "echo.yaml", "slo": "p99_ms<50", **changes}
+    )
+    err = io.StringIO()
+    options = RunOptions(out_dir=tmp_path, progress=None)
+    assert run_capacity(request, options, out=io.StringIO(), err=err) == EXIT_BAD_INPUT
+    assert words in err.getvalue()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("contender", "words"), [("tornado", "unknown contender"),
+                                                  ("reference", "not a contender")])  # fmt: skip
+def test_an_unknown_contender_exits_2(contender: str, words: str, tmp_path: Path) -> None:
+    request = CapacityRequest(scenario=ROOT / "scenarios" / "echo.yaml", slo="p99_ms<50")
+    err = io.StringIO()
+    options = RunOptions(out_dir=tmp_path, progress=None, contenders=(contender,))
+    assert run_capacity(request, options, out=io.StringIO(), err=err) == EXIT_BAD_INPUT
+    assert words in err.getvalue()
+
+
+def test_a_scenario_with_faults_cannot_be_searched() -> None:
+    faulty = ROOT / "scenarios" / "fault-kill.yaml"
+    if not faulty.exists():
+        pytest.skip("no fault scenario in this tree")
+    with pytest.raises(ValueError, match="injects faults"):
+        scenario_at(load_scenario(faulty), "rate", 10.0, warmup_s=1, steady_s=1, slo=SLO)

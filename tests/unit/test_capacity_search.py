@@ -1,0 +1,240 @@
+"""The pure capacity search against simulated servers: no network, no clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from loadgen.capacity_search import (
+    Outcome,
+    SearchSettings,
+    Trial,
+    conclude,
+    next_load,
+    verdict,
+)
+
+System = Callable[[float, int], Outcome]  # (load, how often this load ran before) -> outcome
+
+
+def limit(capacity: float) -> System:
+    """A well-behaved server: meets the SLO up to ``capacity``, misses it above."""
+    return lambda load, _seen: "pass" if load <= capacity else "fail"
+
+
+def search(system: System, settings: SearchSettings) -> list[Trial]:
+    trials: list[Trial] = []
+    while (load := next_load(trials, settings)) is not None:
+        seen = sum(1 for t in trials if t.load == load)
+        trials.append(Trial(load, system(load, seen)))
+        assert len(trials) <= settings.max_steps
+    return trials
+
+
+def settings(**changes: float | int | bool) -> SearchSettings:
+    base: dict[str, float | int | bool] = {
+        "start": 50.0, "max_load": 10_000.0, "min_load": 1.0, "step_factor": 2.0,
+        "precision": 0.05, "confirm": 1,
+    }  # fmt: skip
+    base.update(changes)
+    return SearchSettings(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("capacity", [60.0, 300.0, 777.0, 5000.0])
+def test_monotone_server_is_bracketed_within_the_precision(capacity: float) -> None:
+    chosen = settings()
+    trials = search(limit(capacity), chosen)
+    result = conclude(trials, chosen)
+    assert result.status == "found" and result.complete
+    assert result.max_load is not None and result.ceiling is not None
+    assert result.max_load <= capacity < result.ceiling
+    assert result.ceiling <= result.max_load * 1.05
+    # geometric raise first: 50, 100, 200, ... until the first failure
+    distinct = list(dict.fromkeys(t.load for t in trials))
+    raises = [load for load in (50.0, 100.0, 200.0, 400.0, 800.0) if load / 2 <= capacity]
+    assert distinct[: len(raises)] == raises
+
+
+def test_step_count_is_logarithmic() -> None:
+    trials = search(limit(300.0), settings(confirm=0))
+    # 50 100 200 400 (4 raises) then bisect 200..400 down to 5 %: 5 more
+    assert len(trials) <= 10
+
+
+def test_a_failure_at_the_start_searches_downwards() -> None:
+    chosen = settings(start=1000.0)
+    result = conclude(search(limit(40.0), chosen), chosen)
+    assert result.status == "found"
+    assert result.max_load is not None and 40.0 / 1.05 <= result.max_load <= 40.0
+
+
+def test_passing_at_the_maximum_is_a_lower_bound() -> None:
+    chosen = settings(max_load=300.0)
+    trials = search(limit(1e9), chosen)
+    result = conclude(trials, chosen)
+    assert result.status == "at_least" and result.complete
+    assert result.max_load == 300.0 and trials[-1].load == 300.0
+
+
+def test_failing_even_at_the_minimum_finds_none() -> None:
+    chosen = settings(start=8.0, min_load=2.0)
+    result = conclude(search(limit(0.5), chosen), chosen)
+    assert result.status == "none" and not result.complete
+    assert result.max_load is None and result.ceiling == 2.0
+
+
+def test_a_flaky_failure_below_the_limit_is_outvoted() -> None:
+    """200 fails once (a hiccup), then passes on both re-runs: the limit is still found."""
+
+    def flaky(load: float, seen: int) -> Outcome:
+        if load == 200.0 and seen == 0:
+            return "fail"
+        return limit(300.0)(load, seen)
+
+    chosen = settings(confirm=1)
+    trials = search(flaky, chosen)
+    result = conclude(trials, chosen)
+    assert [t.outcome for t in trials if t.load == 200.0] == ["fail", "pass", "pass"]
+    assert result.status == "found"
+    assert result.max_load is not None and 300.0 / 1.05 <= result.max_load <= 300.0
+
+
+def test_without_confirmation_a_flaky_failure_caps_the_answer() -> None:
+    """The reason ``confirm`` exists: one unconfirmed hiccup is believed."""
+
+    def flaky(load: float, seen: int) -> Outcome:
+        return "fail" if load == 200.0 else limit(300.0)(load, seen)
+
+    chosen = settings(confirm=0)
+    result = conclude(search(flaky, chosen), chosen)
+    assert result.max_load is not None and result.max_load < 200.0
+
+
+def test_a_real_failure_is_confirmed_by_majority() -> None:
+    chosen = settings(confirm=1)
+    trials = search(limit(300.0), chosen)
+    fails = [t.load for t in trials if t.outcome == "fail"]
+    assert all(fails.count(load) == 2 for load in fails)
+
+
+def test_a_lucky_pass_above_the_limit_is_reported_not_counted() -> None:
+    """Noise the other way: 400 passes once after 300 was judged failing."""
+    chosen = settings(confirm=0)
+    history = [Trial(50, "pass"), Trial(100, "pass"), Trial(200, "pass"), Trial(400, "pass"),
+               Trial(800, "fail"), Trial(600, "fail"), Trial(300, "fail")]  # fmt: skip
+    result = conclude(history, chosen)
+    assert result.ceiling == 300 and result.max_load == 200
+    assert result.non_monotone == (400.0,)
+
+
+def test_loadgen_bound_steps_are_never_the_servers_limit() -> None:
+    """The load generator saturates at 150; the server could take 300. The answer is a
+    lower bound below 150, flagged, and no unknown load is ever reported as the maximum."""
+
+    def bound(load: float, seen: int) -> Outcome:
+        return "unknown" if load >= 150.0 else limit(300.0)(load, seen)
+
+    chosen = settings()
+    trials = search(bound, chosen)
+    result = conclude(trials, chosen)
+    assert result.status == "loadgen_limited" and not result.complete
+    assert result.ceiling_outcome == "unknown"
+    assert result.max_load is not None and 150.0 / 1.05 <= result.max_load < 150.0
+    assert result.max_load not in {t.load for t in trials if t.outcome == "unknown"}
+    assert max(t.load for t in trials) <= 200.0  # stopped raising at the first unknown
+
+
+def test_unknown_at_the_start_with_nothing_measurable_has_no_answer() -> None:
+    chosen = settings(start=50.0, min_load=10.0)
+    trials = search(lambda _load, _seen: "unknown", chosen)
+    result = conclude(trials, chosen)
+    assert result.status == "loadgen_limited" and result.max_load is None
+    assert all(t.outcome == "unknown" for t in trials)
+
+
+def test_a_real_failure_below_an_unknown_load_is_found() -> None:
+    def system(load: float, seen: int) -> Outcome:
+        return "unknown" if load >= 400.0 else limit(100.0)(load, seen)
+
+    chosen = settings()
+    result = conclude(search(system, chosen), chosen)
+    assert result.status == "found" and result.ceiling_outcome == "fail"
+    assert result.max_load is not None and 100 / 1.05 <= result.max_load <= 100
+
+
+def test_a_transient_invalid_step_is_retried() -> None:
+    def system(load: float, seen: int) -> Outcome:
+        return "unknown" if load == 200.0 and seen == 0 else limit(300.0)(load, seen)
+
+    chosen = settings(confirm=1)
+    result = conclude(search(system, chosen), chosen)
+    assert result.status == "found"
+    assert result.max_load is not None and result.max_load > 200.0
+
+
+def test_integer_loads_for_connection_counts() -> None:
+    chosen = settings(start=10.0, integer=True, precision=0.01)
+    trials = search(limit(37.0), chosen)
+    result = conclude(trials, chosen)
+    assert all(t.load == int(t.load) for t in trials)
+    assert (result.status, result.max_load, result.ceiling) == ("found", 37.0, 38.0)
+
+
+def test_the_step_limit_ends_an_unfinished_search() -> None:
+    chosen = settings(max_steps=3)
+    trials = search(limit(1000.0), chosen)
+    result = conclude(trials, chosen)
+    assert len(trials) == 3 and result.status == "step_limit" and not result.complete
+
+
+def test_a_search_in_progress_is_running() -> None:
+    chosen = settings()
+    assert conclude([Trial(50.0, "pass")], chosen).status == "running"
+    assert next_load([], chosen) == 50.0
+    assert next_load([Trial(50.0, "pass")], chosen) == 100.0
+    assert next_load([Trial(50.0, "pass"), Trial(100.0, "fail")], chosen) == 100.0  # confirm
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "confirm", "expected"),
+    [
+        ([], 1, "undecided"),
+        (["pass"], 1, "pass"),
+        (["fail"], 0, "fail"),
+        (["fail"], 1, "undecided"),
+        (["fail", "fail"], 1, "fail"),
+        (["fail", "pass"], 1, "undecided"),
+        (["fail", "pass", "pass"], 1, "pass"),
+        (["fail", "pass", "fail"], 1, "fail"),
+        (["unknown"], 0, "unknown"),
+        (["unknown", "unknown"], 1, "unknown"),
+        (["unknown", "pass"], 1, "pass"),
+        (["fail", "unknown", "unknown"], 1, "unknown"),
+    ],
+)
+def test_verdict(outcomes: list[Outcome], confirm: int, expected: str) -> None:
+    assert verdict(outcomes, confirm) == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"step_factor": 1.0}, "step factor"),
+        ({"precision": 0.0}, "precision"),
+        ({"precision": 1.5}, "precision"),
+        ({"start": 0.5}, "start load"),
+        ({"start": 20_000.0}, "start load"),
+        ({"min_load": 0.0, "start": 1.0}, "minimum load"),
+        ({"confirm": -1}, "confirm"),
+        ({"max_steps": 0}, "max_steps"),
+        ({"start": float("nan")}, "finite"),
+    ],
+)
+def test_bad_settings_are_named(changes: dict[str, float], words: str) -> None:
+    problems = settings(**changes).problems()
+    assert problems and any(words in p for p in problems), problems
+
+
+def test_good_settings_have_no_problems() -> None:
+    assert settings().problems() == []
