@@ -9,7 +9,8 @@ connection: throughput). Compared: the fast sio client over each WebSocket libra
 the library writing each frame itself, ``:direct``), python-socketio's ``AsyncClient``
 (sio-reference), Node's client, and the Channels client (the same server also echoes the Channels
 JSON protocol at /ws/chat/, with the same write pattern). Last, at a modest rate, the CPU per
-message of each client against its real chat server (servers/sio, servers/channels).
+message of each client against its real chat server (servers/sio, servers/channels), and of the
+sio client on Engine.IO long-polling (sio-polling) against the sio server.
 
     .venv/bin/python benchmarks/clients.py [--repeat 3] [--duration 5] [--rate 20000]
 """
@@ -255,8 +256,9 @@ def driver(args: argparse.Namespace) -> None:
     for kind in ("sio", "channels"):
         app = f"servers.{kind}.asgi:application"
         cmd = [sys.executable, *UVICORN, app, "--port", "{port}"]
+        names = [f"{kind}:{lib}", "sio-polling:aiohttp"] if kind == "sio" else [f"{kind}:{lib}"]
         with server(cmd, server_cpu, {"BENCH_BACKEND": "memory"}) as (url, pid):
-            chat.update(measure([f"{kind}:{lib}"], url, chat_load, args, pid))
+            chat.update(measure(names, url, chat_load, args, pid))
     print_table(chat_load, chat)
     print_channels_ratio(chat, f"sio:{lib}", channels)
     print("  (each client against its own Python server: the servers' write patterns differ)")

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +81,18 @@ def contender_delay_ms(env: Mapping[str, str], contender: str) -> float | None:
         return float(raw)
     except ValueError:
         raise RunError(f"BENCH_DELAY_MS_{contender.upper()}={raw!r} is not a number") from None
+
+
+def client_kind(scenario: Scenario, options: RunOptions, contender: str) -> str:
+    """The client that drives ``contender``: ``--client`` for sio, ``sio-polling`` when the
+    scenario asks for the long-polling transport (which the model allows for sio only)."""
+    if scenario.connections.transport == "polling":
+        if options.client not in (None, "sio-polling"):
+            raise RunError(f"--client {options.client} has no polling transport")
+        return "sio-polling"
+    if options.client and contender == "sio":
+        return options.client
+    return client_kind_for(contender)
 
 
 def server_config(
@@ -173,6 +185,7 @@ async def _run_scenario(
     ]
     if not contenders:
         raise RunError(f"none of {list(options.contenders)} is a contender of {scenario.name!r}")
+    kinds = {c: client_kind(scenario, options, c) for c in contenders}
     asgi = AsgiSettings(ws_per_message_deflate=options.deflate)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_id = f"{scenario.name}-{stamp}-{uuid.uuid4().hex[:6]}"
@@ -207,17 +220,16 @@ async def _run_scenario(
                 "server": config.describe(),
                 "asgi": asgi.describe(),
                 "redis_pool": pool_options(config) if redis_url else None,
-                "backend_note": _backend_note(scenario, redis_url),
+                "backend_note": _backend_note(scenario, redis_url, contenders),
                 "client": options.client or "fast",
+                "transport": scenario.connections.transport,
                 "workers": len(partitions),
                 "remote_workers": bool(options.coordinator),
                 "injected_delay_ms": {
                     c: d for c in contenders if (d := contender_delay_ms(os.environ, c))
                 },
             }
-        kind = (
-            options.client if options.client and contender == "sio" else client_kind_for(contender)
-        )
+        kind = kinds[contender]
         _say(options, f"{scenario.name}: {contender} (repetition {rep + 1}/{scenario.repetitions})")
         ctx = RunContext(
             contender=contender, repetition=rep, scenario_data=dump(scenario),
@@ -249,10 +261,13 @@ async def _run_scenario(
     return out, document
 
 
-def _backend_note(scenario: Scenario, redis_url: str | None) -> str:
+def _backend_note(scenario: Scenario, redis_url: str | None, contenders: Sequence[str]) -> str:
+    channels = any(c.startswith("channels") for c in contenders)  # else: name no Channels layer
     if scenario.backend.kind == "redis":
-        return f"redis backend ({redis_url}); Channels layer: {scenario.backend.channels_layer}"
+        layer = f"; Channels layer: {scenario.backend.channels_layer}" if channels else ""
+        return f"redis backend ({redis_url}){layer}"
+    layer = " and Channels' InMemoryChannelLayer" if channels else ""
     return (
-        "memory backend: one instance per contender, python-socketio's default manager and "
-        "Channels' InMemoryChannelLayer; no Redis involved"
+        "memory backend: one instance per contender, python-socketio's default manager"
+        f"{layer}; no Redis involved"
     )

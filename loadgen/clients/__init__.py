@@ -1,8 +1,10 @@
 """The load generator's chat clients: one interface, one adapter per wire protocol.
 
-``make_client("sio")`` is the fast Socket.IO client, ``make_client("channels")`` its Channels
-mirror, ``make_client("sio-reference")`` python-socketio's own ``AsyncClient`` (to cross-check
-the fast client's figures). ``library`` picks the WebSocket library of the fast clients.
+``make_client("sio")`` is the fast Socket.IO client, ``make_client("sio-polling")`` the same
+client on Engine.IO's HTTP long-polling transport (the fallback Channels does not offer),
+``make_client("channels")`` its Channels mirror, ``make_client("sio-reference")``
+python-socketio's own ``AsyncClient`` (to cross-check the fast client's figures). ``library``
+picks the WebSocket library of the fast clients.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from loadgen.clients.base import ChatClient, ClientClosed, ConnectRefused
 from loadgen.clients.transports import DEFAULT_LIBRARY, LIBRARIES
 
-CLIENT_KINDS = ("sio", "sio-reference", "channels")
+CLIENT_KINDS = ("sio", "sio-polling", "sio-reference", "channels")
 _KIND_OF_CONTENDER = {
     "sio": "sio",
     "sio-node": "sio",
@@ -23,7 +25,7 @@ _KIND_OF_CONTENDER = {
 def make_client(kind: str, *, library: str = DEFAULT_LIBRARY, coalesce: bool = True) -> ChatClient:
     """A new, unconnected client of ``kind`` (one of :data:`CLIENT_KINDS`).
 
-    ``library`` and ``coalesce`` apply to the fast clients (see ``transports.py``).
+    ``library`` and ``coalesce`` apply to the fast WebSocket clients (see ``transports.py``).
     """
     if library not in LIBRARIES:
         raise ValueError(f"unknown WebSocket library {library!r}; choose from {LIBRARIES}")
@@ -31,6 +33,10 @@ def make_client(kind: str, *, library: str = DEFAULT_LIBRARY, coalesce: bool = T
         from loadgen.clients.sio import SioClient
 
         return SioClient(library=library, coalesce=coalesce)
+    if kind == "sio-polling":
+        from loadgen.clients.sio import SioClient
+
+        return SioClient(transport="polling", library=library, coalesce=coalesce)
     if kind == "channels":
         from loadgen.clients.channels import ChannelsClient
 

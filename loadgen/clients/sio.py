@@ -1,6 +1,8 @@
-"""The fast Socket.IO client: Engine.IO v4 / Socket.IO v5 over a bare WebSocket.
+"""The fast Socket.IO client: Engine.IO v4 / Socket.IO v5 over a bare WebSocket or long-polling.
 
-WebSocket transport only (no long-polling, no upgrade). The hot path -- open-loop
+``transport="websocket"`` (default) opens a WebSocket straight away; ``transport="polling"``
+stays on HTTP long-polling (:mod:`loadgen.clients.polling`), the fallback, and never upgrades.
+Both feed the same code below, one Engine.IO packet at a time. The hot path -- open-loop
 ``send_nowait`` and the receipt of deliveries and acks -- uses pre-built packet prefixes,
 orjson, and callbacks keyed by ack id: no future and no task per message. Anything off the hot
 path (binary attachments, other namespaces, server events other than ``msg``, Engine.IO
@@ -23,16 +25,29 @@ _dumps = orjson.dumps
 _loads = orjson.loads
 _MSG = "msg"
 SOCKETIO_PATH = "/socket.io/?EIO=4&transport=websocket"
+TRANSPORTS = ("websocket", "polling")
 
 
 class SioClient(ClientCore):
-    """One Socket.IO connection to one namespace, with the :class:`ChatClient` interface."""
+    """One Socket.IO connection to one namespace, with the :class:`ChatClient` interface.
+
+    ``library`` and ``coalesce`` apply to the WebSocket transport; long-polling always runs on
+    aiohttp and always batches (one POST in flight).
+    """
 
     def __init__(
-        self, *, namespace: str = "/", library: str = DEFAULT_LIBRARY, coalesce: bool = True
+        self,
+        *,
+        namespace: str = "/",
+        transport: str = "websocket",
+        library: str = DEFAULT_LIBRARY,
+        coalesce: bool = True,
     ) -> None:
+        if transport not in TRANSPORTS:
+            raise ValueError(f"unknown Socket.IO transport {transport!r}; choose from {TRANSPORTS}")
         super().__init__(library=library, coalesce=coalesce)
         self.namespace = namespace
+        self.transport_name = transport
         self.sid: str | None = None
         ns = sp.namespace_prefix(namespace)
         self._event_prefix = b"42" + ns  # EVENT: 42[/ns,][ack id][...]
@@ -54,10 +69,15 @@ class SioClient(ClientCore):
         loop = asyncio.get_running_loop()
         self._handshake = loop.create_future()
         async with asyncio.timeout(timeout):
-            url = http_to_ws(base_url) + SOCKETIO_PATH
-            transport = await open_transport(
-                self.library, url, self, origin=origin, coalesce=self.coalesce
-            )
+            if self.transport_name == "polling":
+                from loadgen.clients.polling import open_polling  # aiohttp: imported when used
+
+                transport = await open_polling(base_url, self, origin=origin)
+            else:
+                url = http_to_ws(base_url) + SOCKETIO_PATH
+                transport = await open_transport(
+                    self.library, url, self, origin=origin, coalesce=self.coalesce
+                )
             self._opened(transport)
             try:
                 await self._wait(self._handshake)  # the Engine.IO open packet

@@ -22,12 +22,13 @@ CLIENTS = [
     ("sio", "picows"),
     ("sio", "aiohttp"),
     ("sio", "websockets"),
+    ("sio-polling", "aiohttp"),  # long-polling runs on aiohttp whatever the library
     ("sio-reference", "picows"),
     ("channels", "picows"),
     ("channels", "aiohttp"),
     ("channels", "websockets"),
 ]
-IDS = [kind if kind == "sio-reference" else f"{kind}-{lib}" for kind, lib in CLIENTS]
+IDS = [kind if kind.startswith("sio-") else f"{kind}-{lib}" for kind, lib in CLIENTS]
 
 
 def token(user: str) -> str:
