@@ -165,6 +165,7 @@ def smoke(scenario: Scenario) -> Scenario:
         phase["duration_s"] = min(phase["duration_s"], limit)
     data["drain_s"] = min(scenario.drain_s, SMOKE_DRAIN_S)
     data["repetitions"] = 1
+    _scale_faults(data, sum(p["duration_s"] for p in data["phases"]) / scenario.duration_s)
     if scenario.traffic.total_rate is None:
         return Scenario.model_validate(data)
     senders = Scenario.model_validate(data).senders
@@ -183,4 +184,13 @@ def with_duration(scenario: Scenario, seconds: float) -> Scenario:
     for phase in data["phases"]:
         if phase["kind"] != "warmup":
             phase["duration_s"] *= factor
+    _scale_faults(data, sum(p["duration_s"] for p in data["phases"]) / scenario.duration_s)
     return Scenario.model_validate(data)
+
+
+def _scale_faults(data: dict[str, Any], factor: float) -> None:
+    """Keep faults at the same place in a shortened or stretched run."""
+    for fault in data.get("faults", []):
+        for key in ("at_s", "restart_after_s", "duration_s"):
+            if fault.get(key) is not None:
+                fault[key] = round(fault[key] * factor, 3)

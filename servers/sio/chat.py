@@ -9,6 +9,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import socketio
+from socketio import packet
 
 from servers.common import jsonlib, protocol
 from servers.common.config import ServerConfig
@@ -23,6 +24,7 @@ from servers.common.tokens import TokenError
 # Whether the event being handled asked for an ack: errors go to the ack when it did, else
 # to an ``error`` event. python-socketio does not expose this, so the server records it.
 _ACK_REQUESTED: contextvars.ContextVar[bool] = contextvars.ContextVar("ack", default=True)
+RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "*"})
 
 
 class ChatServer(socketio.AsyncServer):  # type: ignore[misc]
@@ -30,6 +32,18 @@ class ChatServer(socketio.AsyncServer):  # type: ignore[misc]
         self, server: Any, sid: str, eio_sid: str, data: Any, namespace: str, id: Any
     ) -> None:
         _ACK_REQUESTED.set(id is not None)
+        if data and data[0] in RESERVED_EVENTS:
+            # An EVENT named like a lifecycle event would run that handler (a client could
+            # "disconnect" itself server-side and wedge its connection): refuse it instead.
+            error = ChatError(protocol.BAD_REQUEST, f"event name {data[0]!r} is reserved")
+            if id is not None:
+                ack = self.packet_class(
+                    packet.ACK, namespace=namespace, id=id, data=[error.payload()]
+                )
+                await self._send_packet(eio_sid, ack)
+            else:
+                await self.emit("error", {"code": error.code, "message": error.message}, to=sid)
+            return
         await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:

@@ -174,6 +174,19 @@ async def test_bad_request_gets_error_and_connection_stays_usable(
     running.group.check_alive()
 
 
+@pytest.mark.parametrize("name", ["disconnect", "connect"])
+async def test_lifecycle_names_are_refused_and_connection_stays_usable(
+    running: Running, name: str
+) -> None:
+    room = new_room()
+    async with peers(running, "alice") as (alice,):
+        reply = await alice.client.request(name, {"room": room})
+        assert reply is not None and reply["error"]["code"] in ("bad_request", "unknown_type")
+        assert (await alice.client.join(room))["ok"] is True
+        assert (await alice.client.send(room, "after", 1.0, "still here"))["ok"] is True
+    running.group.check_alive()
+
+
 async def test_error_without_ack_arrives_as_error_event(running: Running) -> None:
     async with peers(running, "alice") as (alice,):
         await alice.client.request("msg", {"room": new_room()}, ack=False)
@@ -192,7 +205,7 @@ async def test_malformed_frame_gets_error_and_connection_stays_usable(running: R
 
 
 def malformed_frame(running: Running) -> str:
-    if running.client_kind == "sio":
+    if running.client_kind.startswith("sio"):  # sio, sio-polling
         return '42["msg",{"room": "r", broken'  # a Socket.IO EVENT packet with broken JSON
     return '{"type": "join", "room": broken'
 
