@@ -106,6 +106,7 @@ class Driver:
         self.outages: list[list[Any]] = []  # [connection, dropped at, back at or None]
         self._reconnecting: set[int] = set()
         self._stream_times = [s.times for s in plan.streams]
+        self._stream_lengths = plan.stream_lengths  # one list shared by every tracker
         self._stream_phase_starts = [s.phase_starts[1:-1] for s in plan.streams]
         self._pending: set[asyncio.Task[Any]] = set()
         self._cpu_start = (0.0, 0.0)
@@ -158,7 +159,7 @@ class Driver:
             if self.library
             else make_client(self.client_kind)
         )
-        tracker = DeliveryTracker(self.plan.stream_lengths)
+        tracker = DeliveryTracker(self._stream_lengths)
         self.trackers[index] = tracker
         client.on_message = self._delivery_callback(tracker)
         client.on_error = self._on_error
@@ -411,7 +412,7 @@ class Driver:
         report = DeliveryReport([DeliveryCounts() for _ in self.plan.phases])
         by_second: dict[int, int] = {}
         for index in self.mine:
-            tracker = self.trackers.get(index) or DeliveryTracker(self.plan.stream_lengths)
+            tracker = self.trackers.get(index) or DeliveryTracker(self._stream_lengths)
             part = reconcile(self.plan, index, tracker)
             report.merge(part)
             if part.total().lost:
