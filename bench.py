@@ -119,9 +119,11 @@ def run(
             cli[key] = value
     if smoke:
         cli["smoke"] = True
+    if contender:  # overrides the scenario's list; opt-in contenders (sio-node) included
+        cli["contenders"] = list(contender)
     options = RunOptions(
         out_dir=out, workers=workers, redis_url=redis_url, client=client, pin=pin,
-        deflate=deflate, contenders=tuple(contender or ()), coordinator=coordinator,
+        deflate=deflate, coordinator=coordinator,
     )  # fmt: skip
     raise typer.Exit(run_files(scenarios, cli, options))
 

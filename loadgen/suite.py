@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from loadgen.run_command import EXIT_BAD_INPUT, run_files
 from loadgen.runner import DEFAULT_REDIS_URL, ROOT, RunOptions
+from loadgen.scenario_model import ALL_CONTENDERS
 from servers.launch.redis import ping
 
 STANDARD = ("echo", "room-chat", "fanout")
+
+
+def node_reference_available() -> bool:
+    """The sio-node contender needs node and the project's node_modules (make install)."""
+    return shutil.which("node") is not None and (ROOT / "node_modules" / "socket.io").is_dir()
+
+
 QUICK_CONTENDERS = ("sio", "channels")
 
 
@@ -44,10 +53,14 @@ def run_suite(
     cli: dict[str, object] = {"backend.kind": backend}
     if quick:
         cli.update({"duration": 6, "repetitions": 2})
-    chosen = contenders or (QUICK_CONTENDERS if quick else ())
-    options = dataclasses.replace(
-        RunOptions(), out_dir=out_dir, redis_url=url, contenders=tuple(chosen)
-    )
+    chosen = list(contenders or (QUICK_CONTENDERS if quick else ()))
+    if not contenders and node_reference_available():
+        chosen = [*(chosen or ALL_CONTENDERS), "sio-node"]  # the original server, for reference
+    elif not contenders:
+        print("suite: Node.js or node_modules missing: no sio-node reference line", file=out)
+    if chosen:
+        cli["contenders"] = chosen
+    options = dataclasses.replace(RunOptions(), out_dir=out_dir, redis_url=url)
     results: list[Path] = []
     status = run_files(files, cli, options, out=out, written=results)
     if status == EXIT_BAD_INPUT or not results:
