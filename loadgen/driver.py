@@ -137,7 +137,7 @@ class Driver:
                 CONNECT_TIMEOUT_S,
             )
             for room in conn.rooms:
-                reply = await client.join(room_name(room))
+                reply = await asyncio.wait_for(client.join(room_name(room)), CONNECT_TIMEOUT_S)
                 if not reply.get("ok"):
                     raise RuntimeError(f"join refused: {reply}")
         except ConnectRefused as exc:

@@ -45,13 +45,21 @@ async def reconnect(
         if give_up():
             return False
         try:
-            await asyncio.wait_for(client.connect(url, token), policy.connect_timeout_s)
-            for room in rooms:
-                reply = await client.join(room)
-                if not reply.get("ok"):
-                    raise ClientClosed(f"rejoin refused: {reply}")
+            # Connecting and rejoining must both finish in time: a server that accepts the
+            # connection but never answers the join (its layer is still broken) is a failure.
+            await asyncio.wait_for(
+                _connect_and_join(client, url, token, rooms), policy.connect_timeout_s
+            )
             return True
         except (ConnectRefused, ClientClosed, OSError, TimeoutError):
             attempt += 1
             await client.close()
     return False
+
+
+async def _connect_and_join(client: ChatClient, url: str, token: str, rooms: Sequence[str]) -> None:
+    await client.connect(url, token)
+    for room in rooms:
+        reply = await client.join(room)
+        if not reply.get("ok"):
+            raise ClientClosed(f"rejoin refused: {reply}")
