@@ -19,9 +19,9 @@ from report.check import check, check_json, render_check
 from report.compare import compare, comparison_json, render_comparison
 from report.fields import Document
 from report.html import render_html
-from report.loading import InputError, load_many, same_scenario
+from report.loading import InputError, load_for_report, load_many, same_scenario
 from report.markdown import render_markdown
-from report.plots_resources import draw
+from report.plots import draw
 from report.summary import build_report, group_results
 from report.warnings import run_warnings
 
@@ -30,8 +30,9 @@ HTML_NAME, MARKDOWN_NAME = "report.html", "report.md"
 
 
 def write_report(paths: Sequence[Path], out_dir: Path) -> list[Path]:
-    """Write report.html (self-contained), report.md and the PNG plots; return their paths."""
-    named = load_many(paths)
+    """Write report.html (self-contained), report.md and the PNG plots; return their paths.
+    ``paths``: results, capacity searches and scale-out summaries, in any mix."""
+    named = load_for_report(paths)
     report = build_report(named)
     out_dir.mkdir(parents=True, exist_ok=True)
     images: dict[str, bytes] = {}

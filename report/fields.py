@@ -12,6 +12,12 @@ from typing import Any
 Document = dict[str, Any]
 Run = dict[str, Any]
 
+# The ``kind`` of the documents a report reads: results of ``bench run``, capacity searches of
+# ``bench capacity`` (``docs/capacity.md``) and scale-out summaries of ``bench scale``.
+RESULT_KIND = "sio-vs-channels-bench/result"
+CAPACITY_KIND = "sio-vs-channels-bench/capacity"
+SCALE_KIND = "sio-vs-channels-bench/scale"
+
 # Metrics whose per-second values (``timeseries_rows``, ``resources``) serve as samples for
 # statistics. Deliveries per second are not among them: every run replays the same plan, so
 # their second-to-second variation is the plan's (Poisson arrivals), the same in every run,
@@ -21,6 +27,17 @@ PER_SECOND = ("p50_ms", "p99_ms", "server_cpu_pct", "server_rss_mb")
 
 def scenario_name(doc: Document) -> str:
     return str(doc["scenario"]["name"])
+
+
+def kind(doc: Document) -> str:
+    return str(doc.get("kind", RESULT_KIND))
+
+
+def transport(doc: Document) -> str:
+    """``websocket`` or ``polling`` (older results without the setting were all WebSocket)."""
+    settings = doc.get("settings") or {}
+    connections = (doc.get("scenario") or {}).get("connections") or {}
+    return str(settings.get("transport") or connections.get("transport") or "websocket")
 
 
 def backend(doc: Document) -> str:
@@ -124,3 +141,23 @@ def is_valid(run: Run) -> bool:
 def injected_delays(doc: Document) -> dict[str, float]:
     """Per-contender artificial delays (``BENCH_DELAY_MS_<CONTENDER>``) the run was made with."""
     return dict(doc.get("settings", {}).get("injected_delay_ms") or {})
+
+
+def fault_events(run: Run) -> list[dict[str, Any]]:
+    """``{t, planned_t, action, instance}`` of every fault step carried out, in time order."""
+    return sorted(run.get("fault_events") or [], key=lambda e: float(e["t"]))
+
+
+def recovery(run: Run) -> list[dict[str, Any]]:
+    """Per fault that takes something down: ``{fault, at_s, dropped, reconnected, never_back,
+    all_back_after_s}`` (``all_back_after_s`` counts from ``at_s``)."""
+    return list(run.get("recovery") or [])
+
+
+def lost_by_second(run: Run) -> dict[int, int]:
+    """Expected deliveries lost, by the second (since the first phase began) they were planned."""
+    return {int(k): int(v) for k, v in (run.get("lost_by_second") or {}).items()}
+
+
+def errors_total(run: Run) -> int:
+    return sum(int(v) for v in (run.get("errors") or {}).values())

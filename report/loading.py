@@ -1,12 +1,24 @@
-"""Reading result files for reports, comparisons and checks; bad input names the file."""
+"""Reading result files for reports, comparisons and checks; bad input names the file.
+
+``bench report`` also reads capacity searches and scale-out summaries
+(:func:`load_for_report`); ``compare`` and ``check`` read results only.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from loadgen.results import ResultError, load_result
-from report.fields import Document
+from report.fields import CAPACITY_KIND, SCALE_KIND, Document
+
+CAPACITY_SCHEMA_VERSION = 1  # loadgen.capacity.SCHEMA_VERSION
+CAPACITY_REQUIRED = {
+    "scenario": dict, "scenario_hash": str, "environment": dict, "search": dict,
+    "contenders": dict,
+}  # fmt: skip
 
 REQUIRED = {"scenario": dict, "scenario_hash": str, "environment": dict, "runs": list}
 
@@ -47,3 +59,58 @@ def same_scenario(named: Sequence[tuple[str, Document]], what: str) -> None:
                 f"{first['scenario']['name']!r} ({first['scenario_hash'][:12]}): {what} compares "
                 "runs of one scenario only"
             )
+
+
+def _peek(path: Path) -> Any:
+    """The parsed file, or None when it cannot be read (:func:`load_one` then says why)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _capacity(path: Path, doc: dict[str, Any]) -> Document:
+    version = doc.get("schema_version")
+    if not isinstance(version, int):
+        raise InputError(f"{path}: schema_version is missing")
+    if version > CAPACITY_SCHEMA_VERSION:
+        raise InputError(
+            f"{path}: schema_version {version} is newer than this harness understands "
+            f"({CAPACITY_SCHEMA_VERSION}); update the harness"
+        )
+    for key, kind in CAPACITY_REQUIRED.items():
+        if not isinstance(doc.get(key), kind):
+            raise InputError(
+                f"{path}: not a usable capacity result: {key!r} is missing or not a {kind.__name__}"
+            )
+    if not doc["contenders"]:
+        raise InputError(f"{path}: the capacity result holds no contenders")
+    return doc
+
+
+def _scale(path: Path, doc: dict[str, Any]) -> Document:
+    rows = doc.get("rows")
+    if not isinstance(rows, list) or not rows:
+        raise InputError(f"{path}: not a usable scale-out summary: no 'rows'")
+    for row in rows:
+        if not isinstance(row, dict) or not {"instances", "contender"} <= row.keys():
+            raise InputError(f"{path}: a scale-out row lacks 'instances' or 'contender'")
+    return doc
+
+
+def load_for_report(paths: Sequence[Path]) -> list[tuple[str, Document]]:
+    """Results, capacity searches and scale-out summaries, each checked for what reports read."""
+    if not paths:
+        raise InputError("no result file given")
+    out = []
+    for p in paths:
+        raw = _peek(Path(p))
+        kind = raw.get("kind") if isinstance(raw, dict) else None
+        if kind == CAPACITY_KIND:
+            doc = _capacity(Path(p), raw)
+        elif kind == SCALE_KIND:
+            doc = _scale(Path(p), raw)
+        else:
+            doc = load_one(Path(p))
+        out.append((str(p), doc))
+    return out

@@ -15,11 +15,18 @@ LABELS = {
     "sio": "python-socketio",
     "channels": "Channels (uvicorn)",
     "channels-daphne": "Channels (Daphne)",
-    "sio-node": "Socket.IO (Node.js)",
+    "sio-node": "socket.io (Node.js, reference)",
     "reference": "reference (plain websockets)",
 }
 
 REFERENCE = "reference"
+# Contenders shown as a reference line: measured and ranked like the others (verdicts name
+# them), but not one of the Python frameworks being chosen between; listed after those.
+REFERENCE_LINES = {
+    "sio-node": "the official Socket.IO server on Node.js, which python-socketio ports: a "
+    "reference line for what staying in Python costs, not one of the Python frameworks "
+    "compared.",
+}
 
 
 def colour(contender: str) -> str:

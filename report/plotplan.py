@@ -10,7 +10,15 @@ from report import fields
 from report.fields import Document
 
 PlotKind = Literal[
-    "spectrum-delivery", "spectrum-connect", "timeline", "throughput", "resources", "redis"
+    "spectrum-delivery",
+    "spectrum-connect",
+    "timeline",
+    "throughput",
+    "resources",
+    "redis",
+    "lost-by-second",
+    "knee",
+    "scale",
 ]
 
 
@@ -32,6 +40,14 @@ CAPTIONS: dict[PlotKind, str] = {
     "resources": "Server CPU and memory over time (all instances of a contender summed), and "
     "memory per connection where measured",
     "redis": "Redis operations per second over time",
+    "lost-by-second": "Deliveries lost, by the second their message was planned (mean of the "
+    "repetitions); each contender's outage shaded in its colour, from the fault to when every "
+    "client was back, fault and restore marked by red lines",
+    "knee": "Latency against offered load (the knee): p99 (solid) and p50 (dashed) of every "
+    "step of the capacity search; filled circles passed the SLO, crosses failed it, hollow "
+    "triangles are steps the load generator could not drive (never counted); the SLO's p99 "
+    "limit dotted, each contender's maximum sustainable load as a vertical line",
+    "scale": "Throughput and latency against the number of server instances per contender",
 }
 
 
@@ -58,4 +74,16 @@ def plot_plan(docs: Sequence[Document], slug: str) -> list[PlotSpec]:
         for r in runs
     ):  # fmt: skip
         kinds.append("redis")
-    return [PlotSpec(k, f"{slug}-{k}.png", CAPTIONS[k]) for k in kinds]
+    faults = any(r.get("fault_events") for r in runs)
+    if faults or any(r.get("lost_by_second") for r in runs):
+        kinds.append("lost-by-second")
+    return [PlotSpec(k, f"{slug}-{k}.png", _caption(k, faults)) for k in kinds]
+
+
+def _caption(kind: PlotKind, faults: bool) -> str:
+    if faults and kind in ("timeline", "resources", "redis"):
+        return CAPTIONS[kind] + (
+            "; each contender's outage hatched in its colour, from the fault to when every "
+            "client was back (first repetition), fault and restore marked by red lines"
+        )
+    return CAPTIONS[kind]

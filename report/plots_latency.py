@@ -3,25 +3,17 @@ offered vs delivered throughput. Each returns PNG bytes; one colour per contende
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import LogLocator, NullFormatter
 
 from report import series
 from report.fields import Document, Run
 from report.palette import colour, label
+from report.plotkit import PLAIN, outages, phases, png
 
-DPI = 100
 _TICKS = [(2.0, "50%"), (10.0, "90%"), (100.0, "99%"), (1000.0, "99.9%"), (10000.0, "99.99%")]
-
-
-def png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
-    return buf.getvalue()
 
 
 def spectrum(docs: Sequence[Document], kind: str) -> bytes:
@@ -46,25 +38,12 @@ def spectrum(docs: Sequence[Document], kind: str) -> bytes:
     return png(fig)
 
 
-PLAIN = FuncFormatter(lambda value, _pos: f"{value:g}")
-
-
-def phases(ax: Axes, run: Run) -> None:
-    """Shade the phases (the warm-up in yellow) and name them at the top."""
-    for i, (name, kind, start, end) in enumerate(series.phase_spans(run)):
-        shade = "#ffcc00" if kind == "warmup" else "#000000"
-        ax.axvspan(
-            start, end, color=shade, alpha=0.12 if kind == "warmup" else 0.03 + 0.03 * (i % 2), lw=0
-        )
-        ax.axvline(start, color="#888888", lw=0.6, ls=":")
-        ax.text(start, 1.0, f" {name}", transform=ax.get_xaxis_transform(), va="top", fontsize=8)
-
-
 def timeline(docs: Sequence[Document]) -> bytes:
     fig = Figure(figsize=(10, 6.5))
     top, bottom = fig.subplots(2, 1, sharex=True)
     first: Run | None = None
-    for n, (contender, runs) in enumerate(series.contender_runs(docs).items()):
+    by_contender = series.contender_runs(docs)
+    for n, (contender, runs) in enumerate(by_contender.items()):
         width = max(1.0, 3.2 - 0.8 * n)  # later contenders thinner: equal lines stay visible
         for i, run in enumerate(runs):
             first = first or run
@@ -84,6 +63,8 @@ def timeline(docs: Sequence[Document]) -> bytes:
     if first is not None:
         phases(top, first)
         phases(bottom, first)
+    outages(top, by_contender)
+    outages(bottom, by_contender)
     top.set_yscale("log")
     top.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     top.yaxis.set_major_formatter(PLAIN)

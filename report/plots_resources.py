@@ -11,8 +11,7 @@ from report import fields, series
 from report.fields import Document
 from report.figures import spread
 from report.palette import colour, label
-from report.plotplan import PlotSpec
-from report.plots_latency import phases, png, spectrum, throughput, timeline
+from report.plotkit import outages, phases, png
 
 
 def resources(docs: Sequence[Document]) -> bytes:
@@ -37,6 +36,8 @@ def resources(docs: Sequence[Document]) -> bytes:
     if first is not None:
         phases(cpu_ax, first)
         phases(rss_ax, first)
+    outages(cpu_ax, by_contender)
+    outages(rss_ax, by_contender)
     cpu_ax.set_ylabel("server CPU (% of one core)")
     cpu_ax.set_title("Server CPU and memory (all instances), one line per repetition")
     rss_ax.set_ylabel("server RSS (MB)")
@@ -64,7 +65,8 @@ def redis(docs: Sequence[Document]) -> bytes:
     fig = Figure(figsize=(10, 4))
     ax = fig.subplots()
     first: fields.Run | None = None
-    for contender, runs in series.contender_runs(docs).items():
+    by_contender = series.contender_runs(docs)
+    for contender, runs in by_contender.items():
         for i, run in enumerate(runs):
             first = first or run
             t, ops = series.redis_ops(run)
@@ -72,24 +74,10 @@ def redis(docs: Sequence[Document]) -> bytes:
                     label=label(contender) if i == 0 else None)  # fmt: skip
     if first is not None:
         phases(ax, first)
+    outages(ax, by_contender)
     ax.set_ylabel("Redis operations per second")
     ax.set_xlabel("seconds since the first phase began")
     ax.set_title("Redis load (INFO instantaneous_ops_per_sec)")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="upper right")
     return png(fig)
-
-
-def draw(spec: PlotSpec, docs: Sequence[Document]) -> bytes:
-    """PNG bytes of one planned plot."""
-    if spec.kind == "spectrum-delivery":
-        return spectrum(docs, "delivery")
-    if spec.kind == "spectrum-connect":
-        return spectrum(docs, "connect")
-    if spec.kind == "timeline":
-        return timeline(docs)
-    if spec.kind == "throughput":
-        return throughput(docs)
-    if spec.kind == "resources":
-        return resources(docs)
-    return redis(docs)

@@ -23,7 +23,7 @@ def _phases(scenario: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _traffic(scenario: dict[str, Any]) -> str:
+def traffic_text(scenario: dict[str, Any]) -> str:
     t = scenario["traffic"]
     rate = (
         f"{t['total_rate']:g} ops/s in total"
@@ -52,7 +52,7 @@ def setup_table(names: Sequence[str], docs: Sequence[Document]) -> Table:
                         f"ramp-up {s['connections']['ramp_up_s']:g} s"),
         ("rooms", f"{s['rooms']['count']} x {s['rooms']['members_per_room']} members "
                   f"({s['rooms']['assignment']})"),
-        ("traffic", _traffic(s)),
+        ("traffic", traffic_text(s)),
         ("phases", _phases(s) + f"; drain {s['drain_s']:g} s"),
         ("repetitions", f"{s['repetitions']} per contender, alternated"),
         ("backend", settings.get("backend_note") or s["backend"]["kind"]),
@@ -67,12 +67,12 @@ def setup_table(names: Sequence[str], docs: Sequence[Document]) -> Table:
         ("Redis pool", ", ".join(f"{k}={v}" for k, v in pool.items()) if pool else "none"),
         ("load generator", f"client {settings.get('client')}, {settings.get('workers')} "
                            "worker process(es)"),
-        ("CPU pinning", _pinning(doc)),
+        ("CPU pinning", pinning_text(doc)),
     ]  # fmt: skip
     return Table.of(["setting", "value"], rows, numeric_from=2)
 
 
-def _pinning(doc: Document) -> str:
+def pinning_text(doc: Document) -> str:
     pin = doc["environment"].get("pinning") or {}
     if not pin.get("servers"):
         return "none"
@@ -101,6 +101,8 @@ def environment_table(named: Sequence[tuple[str, Document]]) -> Table:
     """One column per distinct environment (by fingerprint)."""
     columns: dict[str, tuple[list[str], dict[str, Any]]] = {}
     for name, doc in named:
+        if not isinstance(doc.get("environment"), dict):
+            continue  # a scale-out summary records none (its results do)
         key = fingerprint(doc["environment"])
         columns.setdefault(key, ([], doc["environment"]))[0].append(name)
     keys = list(columns)

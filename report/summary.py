@@ -8,14 +8,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from report import fields, setup
+from report import faults, fields, setup, transport
+from report.capacity import build_capacity_section
 from report.fields import Document
 from report.figures import ContenderFigures, contender_figures, format_spread
-from report.palette import REFERENCE, label
-from report.plotplan import PlotSpec, plot_plan
+from report.palette import REFERENCE, REFERENCE_LINES, label
+from report.plotplan import plot_plan
+from report.scale import build_scale_section
+from report.scale import scenario_name as scale_scenario
+from report.sections import Group, GroupKind, Section
 from report.tables import Table
 from report.verdict import LEADER_METRICS, MIN_EFFECT, ratio_cells, verdicts
 from report.warnings import Warning, environment_warnings, scenario_warnings
+
+__all__ = ["Group", "Report", "Section", "build_report", "group_results"]
 
 LATENCY = ("p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "connect_p99_ms")
 VOLUME = (
@@ -47,16 +53,19 @@ METHOD = (
 )
 
 
-@dataclass(frozen=True)
-class Section:
-    title: str
-    slug: str
-    description: str
-    warnings: tuple[Warning, ...]
-    verdicts: tuple[str, ...]
-    tables: tuple[tuple[str, Table], ...]
-    plots: tuple[PlotSpec, ...]
-    setup: Table
+EXTRA_METHOD = {
+    "capacity": "A capacity search (`bench capacity`) runs the scenario at rising offered "
+    "loads, then bisects, until the SLO breaks; every step is a fresh run, contenders "
+    "alternate step by step, a failing load is re-run, and a step the load generator could "
+    "not drive is marked unknown and never counted as the server's limit.",
+    "scale": "A scale-out summary (`bench scale`) runs the scenario at each instance count "
+    "behind one Redis, clients spread over the instances.",
+}
+FAULT_METHOD = (
+    "Faults are scenario steps carried out at planned times; a fault's outage runs from the "
+    "fault to the later of the service coming back and every dropped client being back, and "
+    "lost deliveries are counted by the second their message was planned."
+)
 
 
 @dataclass(frozen=True)
@@ -69,43 +78,66 @@ class Report:
     method: tuple[str, ...] = METHOD
 
 
-@dataclass(frozen=True)
-class Group:
-    """Results of one scenario (same scenario hash), possibly from several files."""
+def _kind(doc: Document) -> GroupKind:
+    kind = fields.kind(doc)
+    if kind == fields.CAPACITY_KIND:
+        return "capacity"
+    return "scale" if kind == fields.SCALE_KIND else "result"
 
-    slug: str
-    names: tuple[str, ...]
-    docs: tuple[Document, ...]
+
+def _name(doc: Document, kind: GroupKind) -> str:
+    if kind == "scale":
+        return f"scale-{scale_scenario(doc)}"
+    name = fields.scenario_name(doc)
+    return f"capacity-{name}" if kind == "capacity" else name
 
 
 def group_results(named: Sequence[tuple[str, Document]]) -> list[Group]:
-    by_hash: dict[str, list[tuple[str, Document]]] = {}
-    for name, doc in named:
-        by_hash.setdefault(doc["scenario_hash"], []).append((name, doc))
-    groups = []
+    """Results of one scenario hash pooled into one group; each capacity search and scale-out
+    summary a group of its own; in the order the files were given."""
+    keyed: dict[str, list[tuple[str, Document]]] = {}
+    for i, (name, doc) in enumerate(named):
+        kind = _kind(doc)
+        key = f"result:{doc['scenario_hash']}" if kind == "result" else f"{kind}:{i}"
+        keyed.setdefault(key, []).append((name, doc))
     counts: dict[str, int] = {}
-    for items in by_hash.values():
-        scenario = fields.scenario_name(items[0][1])
-        counts[scenario] = counts.get(scenario, 0) + 1
-    for scenario_hash, items in by_hash.items():
-        scenario = fields.scenario_name(items[0][1])
-        slug = scenario if counts[scenario] == 1 else f"{scenario}-{scenario_hash[:8]}"
-        groups.append(Group(slug, tuple(n for n, _ in items), tuple(d for _, d in items)))
+    for items in keyed.values():
+        base = _name(items[0][1], _kind(items[0][1]))
+        counts[base] = counts.get(base, 0) + 1
+    groups: list[Group] = []
+    for items in keyed.values():
+        doc = items[0][1]
+        kind = _kind(doc)
+        slug = base = _name(doc, kind)
+        if counts[base] > 1:
+            slug = f"{base}-{doc['scenario_hash'][:8]}" if kind == "result" else base
+            taken = {g.slug for g in groups}
+            n = 1
+            while slug in taken:
+                n += 1
+                slug = f"{base}-{n}"
+        groups.append(Group(slug, tuple(n for n, _ in items), tuple(d for _, d in items), kind))
     return groups
 
 
-def figure_tables(figs: Sequence[ContenderFigures]) -> list[tuple[str, Table]]:
+def figure_tables(
+    figs: Sequence[ContenderFigures], na: dict[str, str] | None = None
+) -> list[tuple[str, Table]]:
+    """``na``: contenders not applicable to the scenario, listed with n/a in every cell."""
+    missing = list(na or {})
+
     def rows(keys: Sequence[str]) -> list[list[str]]:
         return [
             [label(f.contender), f"{f.valid_runs}/{f.runs}"]
             + [format_spread(k, f.get(k)) for k in keys]
             for f in figs
-        ]
+        ] + [[label(c), "n/a"] + ["n/a"] * len(keys) for c in missing]
 
     volume = [k for k in VOLUME if any(f.get(k) for f in figs)]
     ratio_keys = [k for k in LEADER_METRICS if any(f.get(k) for f in figs)]
     cells = {k: ratio_cells(figs, k) for k in ratio_keys}
     ratios = [[label(f.contender)] + [cells[k][f.contender] for k in ratio_keys] for f in figs]
+    ratios += [[label(c)] + ["n/a"] * len(ratio_keys) for c in missing]
     return [
         (
             "Latency (ms): median of repetitions (lowest-highest)",
@@ -123,36 +155,67 @@ def figure_tables(figs: Sequence[ContenderFigures]) -> list[tuple[str, Table]]:
 
 
 def build_section(group: Group) -> Section:
+    if group.kind == "capacity":
+        return build_capacity_section(group)
+    if group.kind == "scale":
+        return build_scale_section(group)
     first = group.docs[0]
     figs = contender_figures(group.docs)
+    na = transport.not_applicable(group.docs)
     scenario = fields.scenario_name(first)
     title = scenario if group.slug == scenario else f"{scenario} ({group.slug})"
-    tables = figure_tables(figs)
     description = str(first["scenario"].get("description", "")).strip()
     if any(f.contender == REFERENCE for f in figs):
         description += (
             " The `reference` contender is a plain `websockets` server speaking the same "
             "protocol: a yardstick for this machine, not a framework to choose."
         )
+    for f in figs:
+        if f.contender in REFERENCE_LINES:
+            description += f" {label(f.contender)}: {REFERENCE_LINES[f.contender]}"
+    tables = figure_tables(figs, na)
+    said = transport.sentences(na, group.docs) + verdicts(figs)
+    if faults.has_faults(group.docs):
+        rows = faults.recovery_rows(group.docs)
+        said += faults.recovery_verdicts(rows)
+        tables.append(
+            (
+                "Recovery from each fault: clients dropped, time until every one was back, "
+                "deliveries lost during the outage and after it",
+                faults.recovery_table(rows),
+            )
+        )
     return Section(
         title=title,
         slug=group.slug,
         description=description.strip(),
-        warnings=tuple(scenario_warnings(group.docs)),
-        verdicts=tuple(verdicts(figs)),
+        warnings=tuple(transport.notes(na) + scenario_warnings(group.docs)),
+        verdicts=tuple(said),
         tables=tuple(tables),
         plots=tuple(plot_plan(group.docs, group.slug)),
         setup=setup.setup_table(group.names, group.docs),
     )
 
 
+def _short(group: Group) -> str:
+    if group.kind == "scale":
+        return f"scale-out of {scale_scenario(group.docs[0])}"
+    name = fields.scenario_name(group.docs[0])
+    return f"capacity search of {name}" if group.kind == "capacity" else name
+
+
 def build_report(named: Sequence[tuple[str, Document]], title: str | None = None) -> Report:
     groups = group_results(named)
-    names = [fields.scenario_name(g.docs[0]) for g in groups]
+    sections = tuple(build_section(g) for g in groups)
+    kinds = {g.kind for g in groups}
+    method = METHOD + tuple(m for k, m in EXTRA_METHOD.items() if k in kinds)
+    if any(faults.has_faults(g.docs) for g in groups if g.kind == "result"):
+        method += (FAULT_METHOD,)
     return Report(
-        title=title or "python-socketio vs Django Channels: " + ", ".join(names),
+        title=title or "python-socketio vs Django Channels: " + ", ".join(map(_short, groups)),
         sources=tuple(n for n, _ in named),
-        warnings=tuple(environment_warnings(named)),
-        sections=tuple(build_section(g) for g in groups),
+        warnings=tuple(environment_warnings([(n, d) for n, d in named if "environment" in d])),
+        sections=sections,
         environment=setup.environment_table(named),
+        method=method,
     )

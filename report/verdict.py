@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from report.figures import METRIC, ContenderFigures, Spread, format_value
-from report.palette import REFERENCE, label
+from report.palette import REFERENCE, REFERENCE_LINES, label
 
 MIN_EFFECT = 0.05
 LEADER_METRICS = (
@@ -19,7 +19,10 @@ LEADER_METRICS = (
 
 
 def contestants(figs: Sequence[ContenderFigures]) -> list[ContenderFigures]:
-    return [f for f in figs if f.contender != REFERENCE]
+    """Everyone but the CI yardstick, reference lines (Socket.IO on Node.js) last: the pair
+    sentences compare the first Python framework with each of the others."""
+    people = [f for f in figs if f.contender != REFERENCE]
+    return sorted(people, key=lambda f: f.contender in REFERENCE_LINES)
 
 
 def leader(figs: Sequence[ContenderFigures], key: str) -> ContenderFigures | None:

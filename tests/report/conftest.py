@@ -23,6 +23,12 @@ ROOM_CHAT = RESULTS / "room-chat-redis.json"
 CI_BASE = RESULTS / "ci-short-base.json"
 CI_SAME = RESULTS / "ci-short-same.json"
 CI_SLOW = RESULTS / "ci-short-slow.json"
+CAPACITY = RESULTS / "capacity-rate.json"
+FAULT_KILL = RESULTS / "fault-kill.json"
+FAULT_REDIS = RESULTS / "fault-redis.json"
+POLLING = RESULTS / "polling-smoke.json"
+ROOM_CHAT_NODE = RESULTS / "room-chat-node.json"
+SCALE = RESULTS / "scale-out.json"
 
 
 def assert_golden(name: str, actual: str) -> None:

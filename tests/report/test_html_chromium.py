@@ -10,7 +10,17 @@ import pytest
 from report.commands import write_report
 from tests.conftest import unavailable
 from tests.report.chromium import find_chromium, open_page
-from tests.report.conftest import ECHO, ROOM_CHAT, ROOT
+from tests.report.conftest import (
+    CAPACITY,
+    ECHO,
+    FAULT_KILL,
+    FAULT_REDIS,
+    POLLING,
+    ROOM_CHAT,
+    ROOM_CHAT_NODE,
+    ROOT,
+    SCALE,
+)
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -36,6 +46,41 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
         assert min(image["natural"]) > 0, image
         assert min(image["rendered"]) > 0, image
     assert page.screenshot[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "case, files, at_least",
+    [
+        # Socket.IO on Node.js as the third contender, the reference line (issue 6).
+        ("three-contenders", [ROOM_CHAT_NODE], 5),
+        # What later features record: a capacity search, faults, long-polling, a scale-out.
+        ("capacity-faults-polling-scale", [CAPACITY, FAULT_KILL, FAULT_REDIS, POLLING, SCALE], 21),
+    ],
+)
+def test_reports_of_every_kind_render_in_headless_chromium(
+    tmp_path: Path, case: str, files: list[Path], at_least: int
+) -> None:
+    chromium = find_chromium()
+    if chromium is None:
+        unavailable("chromium is not installed (Debian package `chromium`; .ci/run installs it)")
+        return
+    written = write_report(files, tmp_path)
+    expected_images = len([p for p in written if p.suffix == ".png"])
+    page = open_page(chromium, written[0])
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"report-chromium-{case}.png").write_bytes(page.screenshot)
+    assert page.errors == []
+    assert len(page.images) == expected_images >= at_least
+    for image in page.images:
+        assert image["complete"], image
+        assert min(image["natural"]) > 0, image
+        assert min(image["rendered"]) > 0, image
+    html = written[0].read_text()
+    if case == "three-contenders":
+        assert html.count("socket.io (Node.js, reference)") >= 10
+    else:
+        assert "not applicable (Channels has no long-polling transport)" in html
+        assert "Maximum sustainable load" in html and "Recovery from each fault" in html
 
 
 def test_the_check_sees_console_errors_and_broken_images(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ PURE = (
     "report.fields", "report.figures", "report.verdict", "report.warnings", "report.setup",
     "report.summary", "report.tables", "report.markdown", "report.html", "report.plotplan",
     "report.series", "report.significance", "report.compare", "report.check",
+    "report.sections", "report.capacity", "report.faults", "report.scale", "report.transport",
 )  # fmt: skip
 
 

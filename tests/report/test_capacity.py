@@ -1,0 +1,129 @@
+"""Capacity searches in reports: the maximum of each contender with its status, the ratio in
+plain words, every step, the knee plot's data; mixed with normal results in one report."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from report import capacity
+from report.capacity import KneePoint, knee_line, max_load_text, slo_limit
+from report.fields import CAPACITY_KIND
+from report.loading import CAPACITY_SCHEMA_VERSION
+from report.markdown import render_markdown
+from report.plotplan import plot_plan
+from report.summary import build_report
+from tests.report.conftest import CAPACITY, ECHO, assert_golden, load
+from tests.report.test_commands import bench, write
+
+
+def test_capacity_report_golden() -> None:
+    assert_golden(
+        "report-capacity.md", render_markdown(build_report([(CAPACITY.name, load(CAPACITY))]))
+    )
+
+
+def test_maxima_ratio_and_status_in_plain_words() -> None:
+    section = build_report([(CAPACITY.name, load(CAPACITY))]).sections[0]
+    assert section.verdicts[0] == (
+        "python-socketio sustains 4.59x the load of Channels (uvicorn) (1950 vs 425 msgs/s)."
+    )
+    maxima = dict(section.tables)["Maximum sustainable load"]
+    assert maxima.rows[0][:2] == ("python-socketio", "1950 msgs/s")
+    assert maxima.rows[1][:2] == ("Channels (uvicorn)", "425 msgs/s")
+    assert maxima.rows[0][4] == "10 / 8 / 2"  # passes / failures / load-generator-bound steps
+    # The two steps the load generator could not drive are flagged, never counted.
+    flagged = [w.text for w in section.warnings if "not counted: loadgen_bound" in w.text]
+    assert [t.split(":")[0] for t in flagged] == [
+        "python-socketio step 7 at 1600 msgs/s",
+        "python-socketio step 10 at 3200 msgs/s",
+    ]
+
+
+def limited() -> dict[str, Any]:
+    """The real search, as if sio's last steps had all been load-generator bound."""
+    doc = copy.deepcopy(load(CAPACITY))
+    doc["contenders"]["sio"]["maximum"] = {
+        "status": "loadgen_limited", "complete": False, "load": 1600.0, "ceiling": 3200.0,
+        "ceiling_outcome": "unknown", "non_monotone": [], "unit": "msgs/s",
+        "text": "at least 1600 msgs/s, limited by the load generator: at 3200 msgs/s the run "
+        "could not measure the server (see the step's reasons)",
+    }  # fmt: skip
+    return doc
+
+
+def test_a_load_generator_bound_maximum_reads_at_least() -> None:
+    section = build_report([("limited.json", limited())]).sections[0]
+    maxima = dict(section.tables)["Maximum sustainable load"]
+    assert maxima.rows[0][1] == "at least 1600 msgs/s, limited by the load generator"
+    assert maxima.rows[0][2].startswith("limited by the load generator")
+    assert section.verdicts[0] == (
+        "python-socketio sustains at least 3.76x the load of Channels (uvicorn) "
+        "(1600 vs 425 msgs/s)."
+    )
+    assert any("the maximum is only a lower bound" in w.text for w in section.warnings)
+
+
+def test_max_load_text_for_every_status() -> None:
+    assert max_load_text({"status": "found", "load": 450.0}, "msgs/s") == "450 msgs/s"
+    assert max_load_text({"status": "at_least", "load": 6400.0}, "msgs/s") == "at least 6400 msgs/s"
+    assert max_load_text({"status": "none", "load": None}, "msgs/s") == "none"
+    assert max_load_text({"status": "loadgen_limited", "load": None}, "x") == (
+        "unknown, limited by the load generator"
+    )
+    assert max_load_text({"status": "step_limit", "load": 80.0}, "connections") == (
+        "unknown (highest pass 80 connections)"
+    )
+
+
+def test_knee_line_uses_medians_of_measured_steps_only() -> None:
+    points = [
+        KneePoint(100, 1.0, 5.0, "pass", False),
+        KneePoint(200, 2.0, 60.0, "fail", False),
+        KneePoint(200, 1.0, 10.0, "pass", False),
+        KneePoint(200, 4.0, 20.0, "pass", False),
+        KneePoint(400, 50.0, 900.0, "unknown", True),  # the load generator's limit, not drawn
+    ]
+    assert knee_line(points) == ([100, 200], [1.0, 2.0], [5.0, 20.0])
+    real = capacity.knee_points(load(CAPACITY), "sio")
+    assert len(real) == 20 and sum(p.loadgen_bound for p in real) == 2
+
+
+def test_slo_limit() -> None:
+    assert slo_limit(load(CAPACITY)) == 50.0
+    assert slo_limit({"slo": ["loss == 0"]}) is None
+    assert slo_limit({"slo": ["p99_ms <= 12.5"]}) == 12.5
+
+
+def test_capacity_plots_and_kind_constants_match_the_writer() -> None:
+    from loadgen.capacity import KIND, SCHEMA_VERSION
+
+    assert (CAPACITY_KIND, CAPACITY_SCHEMA_VERSION) == (KIND, SCHEMA_VERSION)
+    section = build_report([(CAPACITY.name, load(CAPACITY))]).sections[0]
+    assert [p.filename for p in section.plots] == ["capacity-capacity-knee.png"]
+    assert plot_plan([load(ECHO)], "echo")[0].kind == "spectrum-delivery"
+
+
+def test_bench_report_takes_capacity_results_mixed_with_normal_ones(tmp_path: Path) -> None:
+    result = bench("report", ECHO, CAPACITY, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    names = {p.name for p in tmp_path.glob("*.png")}
+    assert {"capacity-capacity-knee.png", "echo-timeline.png"} <= names
+    markdown = (tmp_path / "report.md").read_text()
+    assert markdown.index("## echo") < markdown.index("## capacity of capacity by rate")
+    html = (tmp_path / "report.html").read_text()
+    assert html.count('<img src="data:image/png;base64,') == len(names)
+
+
+def test_bad_capacity_files_exit_2_and_compare_refuses_them(tmp_path: Path) -> None:
+    newer = write(tmp_path / "newer.json", {**load(CAPACITY), "schema_version": 99})
+    result = bench("report", newer, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert str(newer) in result.stderr and "schema_version 99 is newer" in result.stderr
+    broken = write(tmp_path / "broken.json", {**load(CAPACITY), "contenders": []})
+    result = bench("report", broken, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "'contenders' is missing or not a dict" in result.stderr
+    refused = bench("compare", CAPACITY, CAPACITY)
+    assert refused.exit_code == 2 and "not a bench result file" in refused.stderr
