@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install bench test lint types format clean
+.PHONY: install bench test lint types format clean chromium
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,8 +18,14 @@ install: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/bench suite --quick
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
+
+# The HTML report test opens reports in headless Chromium (Debian package chromium).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+		>/dev/null; } || echo "chromium could not be installed: the report render test needs it"
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
