@@ -34,6 +34,7 @@ FAULTS = {
 # Backoff 1, 2, 4, 5, 5... s (+/-50 %): a client whose attempts fail while the server or Redis is
 # still coming back may need four attempts, about 12 s in the worst draw.
 BACK_WITHIN_S = 15.0
+LAYER_RECOVERY_S = 5.0
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
@@ -57,8 +58,12 @@ def test_fault_recovery_for_each_contender(name: str, tmp_path: Path, redis_url:
         assert recovery["never_back"] == 0, (label, recovery)
         if recovery["dropped"]:
             assert recovery["all_back_after_s"] < BACK_WITHIN_S, (label, recovery)
-        outage_end = recovery["at_s"] + (recovery["all_back_after_s"] or 1.0) + 1.0
-        late = {s: n for s, n in run["lost_by_second"].items() if not 2 <= int(s) <= outage_end}
-        assert late == {}, f"{label} lost messages outside the outage window: {late}"
+        # The outage lasts until every client is back and the server's own Redis layer has
+        # reconnected (python-socketio's listener backs off 1 s, 2 s, ... on its own): losses
+        # must stay between the fault and that point, never before it and never after.
+        back = recovery["all_back_after_s"] or 0.0
+        outage_end = recovery["at_s"] + max(back, 1.0) + LAYER_RECOVERY_S
+        outside = {s: n for s, n in run["lost_by_second"].items() if not 2 <= int(s) <= outage_end}
+        assert outside == {}, f"{label} lost messages outside the outage window: {outside}"
         assert run["overall"]["duplicates"] == 0, label
     assert_all_gone(seen)
