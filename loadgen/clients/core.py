@@ -8,6 +8,7 @@ A subclass speaks one wire protocol: it opens the transport (``connect``), sends
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from typing import Any, TypeVar
 
 from loadgen.clients.base import (
@@ -37,7 +38,7 @@ def http_to_ws(base_url: str) -> str:
     return "ws" + url[4:] if url.startswith("http") else url
 
 
-class ClientCore:
+class ClientCore(ABC):
     """Request/ack bookkeeping and connection state, common to the sio and Channels clients."""
 
     def __init__(self, *, library: str = DEFAULT_LIBRARY, coalesce: bool = True) -> None:
@@ -86,8 +87,9 @@ class ClientCore:
         else:
             transport.send_binary(frame)
 
+    @abstractmethod
     def _emit(self, kind: str, data: object, on_ack: AckCallback | None) -> None:
-        raise NotImplementedError
+        """Send one request of the subclass's wire protocol (ack wanted when ``on_ack``)."""
 
     async def _call(self, kind: str, data: object) -> Reply:
         future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
@@ -132,7 +134,7 @@ class ClientCore:
             self._goodbye()
         await transport.close()
 
-    def _goodbye(self) -> None:
+    def _goodbye(self) -> None:  # noqa: B027 - a hook: most protocols send nothing
         """Send what the protocol sends before a deliberate close (nothing by default)."""
 
     def _drop(self, reason: str) -> None:
