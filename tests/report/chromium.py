@@ -4,9 +4,12 @@ page, collect console errors, measure images, take a screenshot. For tests only.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -96,10 +99,15 @@ class DevTools:
 
 @contextmanager
 def browser(executable: str, startup_timeout: float = 30.0) -> Iterator[DevTools]:
-    with tempfile.TemporaryDirectory(prefix="bench-chromium-") as profile:
+    # Chromium's helper processes may still write to the profile as the browser exits: the
+    # whole process group is stopped, and a straggler's file does not fail the clean-up.
+    with tempfile.TemporaryDirectory(
+        prefix="bench-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )  # fmt: skip
         try:
             port_file = Path(profile) / "DevToolsActivePort"
@@ -112,11 +120,13 @@ def browser(executable: str, startup_timeout: float = 30.0) -> Iterator[DevTools
             with connect(f"ws://127.0.0.1:{port}{path}", max_size=None) as ws:
                 yield DevTools(ws)
         finally:
-            process.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
 
