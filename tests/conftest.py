@@ -13,6 +13,10 @@ from servers.launch.redis import RedisServer, RedisUnavailableError, ping
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # One timeout unit for every wait in the tests; slow machines scale it up.
 TIMEOUT = 5.0 * float(os.environ.get("BENCH_TEST_TIMEOUT_SCALE", "1"))
+# Whole-run measurements on a 2-core machine shared with other processes (latency bounds,
+# loadgen validity, recovery times, a capacity within 15 %) can be thrown by a neighbour's
+# burst: such a test gets up to two more tries. A real failure fails all three.
+TIMING = pytest.mark.flaky(reruns=2, reruns_delay=2)
 POSTGRES_URL = os.environ.get(
     "BENCH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import TIMING
 from tests.report.conftest import ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300), TIMING]
 
 DELAY_MS = "2"
 RUN = (

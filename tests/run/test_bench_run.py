@@ -13,9 +13,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import TIMEOUT
+from tests.conftest import TIMEOUT, TIMING
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, TIMING]
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.conftest import TIMING
 from tests.run.test_bench_run import assert_all_gone, bench, cmdline, descendants, result_of
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, TIMING]
 
 SCENARIO = """
 name: fault-{name}

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TIMING
 from tests.run.test_bench_run import bench, result_of
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, TIMING]
 
 
 def test_polling_smoke_measures_sio_only_with_no_loss(tmp_path: Path) -> None:

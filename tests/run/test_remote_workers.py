@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TIMING
 from tests.run.test_bench_run import ROOT, bench, result_of
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, TIMING]
 
 
 def counts(doc: dict) -> list[tuple[str, int, int, int, int]]:
