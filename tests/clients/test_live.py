@@ -14,7 +14,7 @@ from loadgen.clients import make_client
 from loadgen.clients.base import ChatClient, ClientClosed, ConnectRefused
 from servers.common.config import DEFAULT_SECRET
 from servers.common.tokens import make_token
-from tests.clients.conftest import ALLOWED_ORIGIN, TIMEOUT, start_server, stop
+from tests.clients.conftest import ALLOWED_ORIGIN, TIMEOUT, start_server
 
 pytestmark = pytest.mark.integration
 
@@ -196,12 +196,12 @@ async def test_server_going_away_is_reported_and_fails_requests(
     spec: tuple[str, str, str], tmp_path: Path
 ) -> None:
     kind, library, _ = spec
-    url, proc = start_server("channels" if kind == "channels" else "sio", tmp_path)
+    group = start_server("channels" if kind == "channels" else "sio", tmp_path)
     try:
-        peer = await open_peer((kind, library, url))
+        peer = await open_peer((kind, library, group.urls[0]))
         await peer.client.join(new_room())
     finally:
-        stop(proc)
+        group.stop()
     for _ in range(int(TIMEOUT / 0.05)):
         if peer.closed:
             break
