@@ -72,6 +72,28 @@ def noop_close(reason: str) -> None:
     """Default ``on_close``."""
 
 
+class RequestMethods:
+    """The contract's requests, written once for every client: each is one ``_call``."""
+
+    async def _call(self, kind: str, data: object) -> Reply:
+        raise TypeError(f"{type(self).__name__} must define _call")
+
+    async def join(self, room: str) -> Reply:
+        return await self._call("join", {"room": room})
+
+    async def leave(self, room: str) -> Reply:
+        return await self._call("leave", {"room": room})
+
+    async def history(self, room: str, limit: int = 50) -> Reply:
+        return await self._call("history", {"room": room, "limit": limit})
+
+    async def presence(self, room: str) -> Reply:
+        return await self._call("presence", {"room": room})
+
+    async def send(self, room: str, msg_id: str | int, ts: float, body: Body) -> Reply:
+        return await self._call("msg", {"room": room, "id": msg_id, "ts": ts, "body": body})
+
+
 class ChatClient(Protocol):
     """One connection to a chat server.
 

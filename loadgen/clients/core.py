@@ -13,12 +13,12 @@ from typing import Any, TypeVar
 
 from loadgen.clients.base import (
     AckCallback,
-    Body,
     ClientClosed,
     CloseCallback,
     ErrorCallback,
     MessageCallback,
     Reply,
+    RequestMethods,
     noop_close,
     noop_error,
     noop_message,
@@ -38,7 +38,7 @@ def http_to_ws(base_url: str) -> str:
     return "ws" + url[4:] if url.startswith("http") else url
 
 
-class ClientCore(ABC):
+class ClientCore(RequestMethods, ABC):
     """Request/ack bookkeeping and connection state, common to the sio and Channels clients."""
 
     def __init__(self, *, library: str = DEFAULT_LIBRARY, coalesce: bool = True) -> None:
@@ -58,21 +58,6 @@ class ClientCore(ABC):
         self._closing: asyncio.Task[None] | None = None
 
     # --- requests, built on the subclass's _emit ------------------------------------------
-
-    async def join(self, room: str) -> Reply:
-        return await self._call("join", {"room": room})
-
-    async def leave(self, room: str) -> Reply:
-        return await self._call("leave", {"room": room})
-
-    async def history(self, room: str, limit: int = 50) -> Reply:
-        return await self._call("history", {"room": room, "limit": limit})
-
-    async def presence(self, room: str) -> Reply:
-        return await self._call("presence", {"room": room})
-
-    async def send(self, room: str, msg_id: str | int, ts: float, body: Body) -> Reply:
-        return await self._call("msg", {"room": room, "id": msg_id, "ts": ts, "body": body})
 
     async def request(self, kind: str, data: object, *, ack: bool = True) -> Reply | None:
         if not ack:
@@ -134,7 +119,7 @@ class ClientCore(ABC):
             self._goodbye()
         await transport.close()
 
-    def _goodbye(self) -> None:  # noqa: B027 - a hook: most protocols send nothing
+    def _goodbye(self) -> None:
         """Send what the protocol sends before a deliberate close (nothing by default)."""
 
     def _drop(self, reason: str) -> None:

@@ -25,6 +25,7 @@ from loadgen.clients.base import (
     ErrorCallback,
     MessageCallback,
     Reply,
+    RequestMethods,
     noop_close,
     noop_error,
     noop_message,
@@ -32,7 +33,7 @@ from loadgen.clients.base import (
 from loadgen.clients.sio_packets import ack_value, connect_error
 
 
-class SioReferenceClient:
+class SioReferenceClient(RequestMethods):
     """One ``socketio.AsyncClient`` connection, with the :class:`ChatClient` interface."""
 
     def __init__(self, *, namespace: str = "/") -> None:
@@ -85,21 +86,6 @@ class SioReferenceClient:
     async def close(self) -> None:
         self.connected = False
         await self._sio.disconnect()
-
-    async def join(self, room: str) -> Reply:
-        return await self._call("join", {"room": room})
-
-    async def leave(self, room: str) -> Reply:
-        return await self._call("leave", {"room": room})
-
-    async def history(self, room: str, limit: int = 50) -> Reply:
-        return await self._call("history", {"room": room, "limit": limit})
-
-    async def presence(self, room: str) -> Reply:
-        return await self._call("presence", {"room": room})
-
-    async def send(self, room: str, msg_id: str | int, ts: float, body: Body) -> Reply:
-        return await self._call("msg", {"room": room, "id": msg_id, "ts": ts, "body": body})
 
     def send_nowait(
         self,
