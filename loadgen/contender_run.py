@@ -115,6 +115,8 @@ class RunContext:
     faults: list[Step] = field(default_factory=list)
     redis_server: RedisServer | None = None  # the Redis this run started (for Redis faults)
     on_tick: Callable[[str, dict[str, Any]], None] | None = None
+    server_python: str = sys.executable  # another tree's servers (bench check --base): its
+    server_cwd: str | None = None  # interpreter and its source directory
 
 
 @dataclass
@@ -245,7 +247,7 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
     ctx.run_dir.mkdir(parents=True, exist_ok=True)
     group = start_servers(
         ctx.contender, ctx.config, instances=ctx.instances, asgi=ctx.asgi,
-        log_dir=ctx.run_dir, cpus=ctx.server_cpus,
+        log_dir=ctx.run_dir, cpus=ctx.server_cpus, python=ctx.server_python, cwd=ctx.server_cwd,
     )  # fmt: skip
     workers: list[Worker] = []
     partial: list[str] = []
