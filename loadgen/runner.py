@@ -23,6 +23,7 @@ from loadgen.results import KIND, SCHEMA_VERSION, write_result
 from loadgen.run_record import build_run_record
 from loadgen.scenario import Scenario, scenario_hash
 from loadgen.scenario_resolve import dump
+from loadgen.server_pool import ServerPool
 from servers.common.config import ServerConfig
 from servers.common.redis_pool import pool_options
 from servers.launch import AsgiSettings
@@ -48,6 +49,7 @@ class RunOptions:
     contenders: tuple[str, ...] = ()
     progress: TextIO | None = sys.stderr
     coordinator: str | None = None  # Redis URL: hand the plan to `bench worker`s instead
+    server_pool: ServerPool | None = None  # keep servers running between runs (capacity)
 
 
 def pinning(pin: bool) -> tuple[list[int] | None, list[int] | None]:
@@ -239,7 +241,7 @@ async def _run_scenario(
             loadgen_cpus=loadgen_cpus, connect_ramp_s=scenario.connections.ramp_up_s,
             duration_s=plan.duration_s, drain_s=plan.drain_s, redis_url=redis_url,
             run_id=run_id, coordinator=options.coordinator, faults=expand(scenario.faults),
-            redis_server=own_redis, on_tick=progress,
+            redis_server=own_redis, on_tick=progress, server_pool=options.server_pool,
         )  # fmt: skip
         outcome: RunOutcome = await run_contender(ctx)
         progress.end()
