@@ -239,7 +239,7 @@ async def _run_scenario(
             workers=len(partitions), partitions=partitions, client_kind=kind,
             library=options.library, run_dir=run_dir, server_cpus=server_cpus,
             loadgen_cpus=loadgen_cpus, connect_ramp_s=scenario.connections.ramp_up_s,
-            duration_s=plan.duration_s, drain_s=plan.drain_s, redis_url=redis_url,
+            duration_s=plan.duration_s, drain_s=plan.drain_s + plan.grace_s, redis_url=redis_url,
             run_id=run_id, coordinator=options.coordinator, faults=expand(scenario.faults),
             redis_server=own_redis, on_tick=progress, server_pool=options.server_pool,
         )  # fmt: skip

@@ -224,6 +224,8 @@ class Fault(_Model):
         return self
 
 
+GRACE_DEFAULT_S = 15.0
+
 DEFAULT_PHASES = (
     Phase(name="warmup", kind="warmup", duration_s=2.0),
     Phase(name="steady", kind="steady", duration_s=10.0),
@@ -242,6 +244,9 @@ class Scenario(_Model):
     traffic: Traffic
     phases: tuple[Phase, ...] = Field(default=DEFAULT_PHASES, min_length=1, strict=False)
     drain_s: float = Field(default=2.0, ge=0)
+    # After the drain, late deliveries are still received (and counted late, not lost) for up
+    # to this long; the run stops earlier when nothing is outstanding or nothing arrives.
+    grace_s: float = Field(default=GRACE_DEFAULT_S, ge=0, le=600)
     seed: int = Field(default=1, ge=0)
     repetitions: int = Field(default=1, ge=1, le=100)
     expectations: tuple[Expectation, ...] = Field(default=(), strict=False)
