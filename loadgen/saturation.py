@@ -141,6 +141,9 @@ def describe(name: str, run: Mapping[str, Any]) -> str:
     text += f"; {late:,} deliveries were late, {lost:,} lost"
     if overall.get("queued"):
         text += f", {overall['queued']:,} still queued when the grace period ended"
+        end_rate = (run.get("grace") or {}).get("served_per_s_at_end")
+        if end_rate is not None:
+            text += f" (it was still serving {end_rate:,.0f}/s then)"
     return text + bound_words(sat)
 
 

@@ -151,3 +151,16 @@ def test_a_dead_server_is_lossy_not_saturated() -> None:
                       lost_per_s=90)  # fmt: skip
     assert not result.saturated
     assert result.served_ratio == pytest.approx(0.1)
+
+
+def test_describe_says_what_was_still_queued_and_the_rate_at_the_end() -> None:
+    run = {
+        "saturation": {"saturated": True, "unit": "deliveries", "offered_per_s": 500.0,
+                       "served_per_s": 110.0, "queue_s": 9.0, "bound": "cpu",
+                       "cpu_per_instance_pct": 98.0},
+        "overall": {"late": 1650, "loss": 0, "queued": 700},
+        "grace": {"served_per_s_at_end": 112.0},
+    }  # fmt: skip
+    text = describe("sio", run)
+    assert "700 still queued when the grace period ended (it was still serving 112/s then)" in text
+    assert text.endswith("; bounded by CPU (98 % of a core)")
