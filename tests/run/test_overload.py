@@ -85,3 +85,20 @@ def test_a_run_well_below_capacity_is_neither_late_nor_lossy(tmp_path: Path) -> 
     assert overall["served_ratio"] >= 0.95
     assert record["grace"]["ended"] == "drained" and record["grace"]["used_s"] < 1.0
     assert record["censored"] == []
+
+
+def test_what_a_saturated_server_still_queues_when_the_grace_period_ends_is_not_lost(
+    tmp_path: Path,
+) -> None:
+    text = ECHO.format(name="queued", rate=100, steady=4, contender="sio", extra="")
+    text = text.replace("grace_s: 20", "grace_s: 2")
+    code, output, doc = run(tmp_path, text, env={"BENCH_DELAY_MS": "20"})
+    assert code == 0, output  # loss == 0: still queued is not lost
+    (record,) = doc["runs"]
+    overall = record["overall"]
+    assert record["grace"]["ended"] == "cap", record["grace"]
+    assert overall["queued"] > 50 and overall["loss"] == 0, overall
+    assert overall["undelivered"] == overall["queued"]
+    assert set(record["censored"]) >= {"p99_ms", "max_ms"}
+    assert record["grace"]["served_per_s_at_end"] > 20
+    assert "still queued when the grace period ended" in output
