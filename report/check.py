@@ -10,12 +10,17 @@ regressed when the whole 90 % interval lies beyond the tolerance on the worse si
 regression is significant *and* larger than the tolerance. Loss is judged on its own (a lost
 message is a fault, not a speed): it regressed when the current median loss exceeds the
 baseline's worst repetition by more than ``LOSS_TOLERANCE_PP`` percentage points.
+
+Same-run mode (``bench check --base GITREF``): one result holds both trees' runs, interleaved,
+labelled ``contender@base`` and ``contender@HEAD``; :func:`check_same_run` judges the current
+side against the base side with the same test, without reference normalisation (both sides ran
+on the same machine at the same time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from report import fields
@@ -50,6 +55,7 @@ class CheckResult:
     tolerance: float
     rows: tuple[CheckRow, ...]
     warnings: tuple[str, ...]
+    same_run: str | None = None  # A/B in one run: what was compared (base vs current)
 
     @property
     def failed(self) -> bool:
@@ -132,6 +138,31 @@ def check(
     )
 
 
+def split_sides(document: Document, base_tag: str, current_tag: str) -> tuple[Document, Document]:
+    """One same-run result as two: the ``@base_tag`` runs and the ``@current_tag`` runs, each
+    under its bare contender name, so that :func:`check` can judge them."""
+
+    def side(tag: str) -> Document:
+        runs = []
+        for run in document.get("runs", []):
+            contender, _, run_tag = str(run["contender"]).partition("@")
+            if run_tag == tag:
+                runs.append({**run, "contender": contender})
+        return {**document, "runs": runs}
+
+    return side(base_tag), side(current_tag)
+
+
+def check_same_run(
+    document: Document, *, base_tag: str, current_tag: str, tolerance: float = 0.10,
+    warnings: Sequence[str] = (), described: str = "",
+) -> CheckResult:  # fmt: skip
+    """Judge the current tree's contenders against the base tree's, both from ``document``."""
+    base, current = split_sides(document, base_tag, current_tag)
+    result = check([base], [current], tolerance=tolerance, reference=None, warnings=warnings)
+    return replace(result, same_run=described or f"@{base_tag} vs @{current_tag}")
+
+
 def _value(metric: str, value: float | None) -> str:
     if value is None:
         return "-"
@@ -149,7 +180,12 @@ def _ratio(row: CheckRow) -> tuple[str, str]:
 
 
 def method_text(result: CheckResult) -> str:
-    if result.relative_to:
+    if result.same_run:
+        how = (
+            f"Same run: {result.same_run}, both sides measured in this run, interleaved, on the "
+            "same plan; no reference normalisation."
+        )
+    elif result.relative_to:
         how = (
             f"Judged relative to `{result.relative_to}` measured in the same results: the change "
             f"is a contender's current/baseline ratio divided by `{result.relative_to}`'s."
@@ -181,7 +217,9 @@ def render_check(result: CheckResult) -> str:
         rows.append([label(r.contender), name, _value(r.metric, r.baseline),
                      _value(r.metric, r.current), change, interval, status])  # fmt: skip
     headers = ["contender", "metric", "baseline", "current", "change", "interval", "status"]
-    if result.relative_to:
+    if result.same_run:
+        headers[2] = "base"
+    elif result.relative_to:
         headers[4] = f"change vs {result.relative_to}"
     lines += [to_markdown(Table.of(headers, rows, numeric_from=2)), ""]
     return "\n".join(lines)
