@@ -20,7 +20,7 @@ from loadgen.server_pool import ServerPool
 
 STEP_WARMUP_S = 0.5
 STEP_MEASURED_S = 2.0
-MAX_STEPS = 4
+MAX_STEPS = 3
 
 
 class CalibrationError(Exception):
