@@ -4,11 +4,13 @@ invalid A/B run, 2 bad input: no git, an unknown ref, a dirty tree, a bad scenar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -46,6 +48,8 @@ def _contenders(scenario: Scenario, wanted: Sequence[str]) -> tuple[str, ...]:
     if unknown:
         raise ValueError(f"unknown contender {unknown[0]!r}; choose from {', '.join(CONTENDERS)}")
     chosen = tuple(wanted) or tuple(c for c in scenario.contenders if c != "reference")
+    if "sio-node" in chosen:  # its node_modules are installed in the current tree only
+        raise ValueError("sio-node cannot be checked with --base; leave it out (--contender)")
     if not chosen:
         raise ValueError(f"scenario {scenario.name!r} has no contender to check but reference")
     return chosen
@@ -61,6 +65,20 @@ def _notes(document: dict[str, Any]) -> tuple[list[str], list[str]]:
         for reason in run.get("validity", {}).get("reasons", [])
     ]
     return partial, invalid
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """A cancelled CI job sends SIGTERM: clean up (servers, worktree) as on Ctrl-C."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @dataclass(frozen=True)
@@ -129,7 +147,8 @@ def check_base(
         resolve(ROOT, settings.ref)
         current = current_side(ROOT, allow_dirty=settings.allow_dirty)
         resolve_redis(scenario, options)
-        measured = measure(settings, scenario, contenders, current, options)
+        with _sigterm_as_interrupt():
+            measured = measure(settings, scenario, contenders, current, options)
     except (ScenarioError, ValueError, TreeError, RunError, CalibrationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

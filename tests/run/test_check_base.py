@@ -42,6 +42,7 @@ def worktrees() -> str:
         (("--base", "HEAD", "scenarios/no-such.yaml"), "cannot read the file"),
         (("--base", "HEAD", "--baseline", "x.json"), "at most one scenario file"),
         (("--base", "HEAD", "--contender", "nginx", "--allow-dirty"), "unknown contender"),
+        (("--base", "HEAD", "--contender", "sio-node", "--allow-dirty"), "cannot be checked"),
         ((), "--base GITREF"),
     ],
 )
