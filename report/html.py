@@ -7,6 +7,7 @@ import html
 import re
 from collections.abc import Mapping
 
+from report.calibration import headline_html
 from report.summary import Report, Section
 from report.tables import to_html
 from report.warnings import Warning
@@ -78,6 +79,7 @@ def render_html(report: Report, images: Mapping[str, bytes]) -> str:
         + "</p>"
     )
     body.append(_warnings(report.warnings))
+    body.append(headline_html(report.headline))
     body += [_section(s, images) for s in report.sections]
     body.append(f"<h2>Method</h2>\n<p>{_text(' '.join(report.method))}</p>")
     body.append(f"<h2>Environment</h2>\n{to_html(report.environment)}")

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from report import faults, fields, setup, transport
+from report.calibration import Headline, build_headline
 from report.capacity import build_capacity_section
 from report.fields import Document
 from report.figures import ContenderFigures, contender_figures, format_spread
@@ -76,6 +77,7 @@ class Report:
     sections: tuple[Section, ...]
     environment: Table
     method: tuple[str, ...] = METHOD
+    headline: Headline | None = None  # capacities and loads when the rates were calibrated
 
 
 def _kind(doc: Document) -> GroupKind:
@@ -218,4 +220,5 @@ def build_report(named: Sequence[tuple[str, Document]], title: str | None = None
         sections=sections,
         environment=setup.environment_table(named),
         method=method,
+        headline=build_headline([d for _, d in named]),
     )
