@@ -102,8 +102,15 @@ def run(
     coordinator: Annotated[
         str | None, typer.Option(help="Redis URL: `bench worker`s there take the plan's shares")
     ] = None,
+    capacity: Annotated[
+        float | None,
+        typer.Option(help="msgs/s a capacity_fraction is a share of (else calibrate first)"),
+    ] = None,
 ) -> None:
-    """Run scenarios against every contender; print a table; write a result file."""
+    """Run scenarios against every contender; print a table; write a result file.
+
+    A file stating its rate as traffic.capacity_fraction is first calibrated on this machine
+    (about a minute), unless --capacity gives the msgs/s it is a share of."""
     from loadgen.run_command import run_files
     from loadgen.runner import RunOptions
 
@@ -125,7 +132,7 @@ def run(
         out_dir=out, workers=workers, redis_url=redis_url, client=client, pin=pin,
         deflate=deflate, coordinator=coordinator,
     )  # fmt: skip
-    raise typer.Exit(run_files(scenarios, cli, options))
+    raise typer.Exit(run_files(scenarios, cli, options, capacity=capacity))
 
 
 @app.command()
@@ -165,17 +172,40 @@ def worker(
 
 @app.command()
 def suite(
-    quick: Annotated[bool, typer.Option(help="short phases, sio and channels only")] = False,
+    quick: Annotated[bool, typer.Option(help="short steps, sio and channels (+ Node)")] = False,
     out: Annotated[Path, typer.Option(help="where results and the report go")] = Path("results"),
     redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
     contender: Annotated[list[str] | None, typer.Option(help="only these contenders")] = None,
+    strict: Annotated[bool, typer.Option(help="exit 1 when an expectation failed")] = False,
+    capacity: Annotated[
+        float | None, typer.Option(help="msgs/s to take the loads' shares of (skips calibrating)")
+    ] = None,
 ) -> None:
-    """The standard suite (echo, room-chat, fanout) on Redis if reachable, then a report."""
-    from loadgen.suite import run_suite
+    """Calibrate, then the standard suite (echo, room-chat, fanout) at 25/50/75 % of the weaker
+    contender's capacity, then a report. Exit 0: compared (failed expectations are findings);
+    1: an invalid run (or --strict and a failed expectation); 2: bad input."""
+    from loadgen.suite import SuiteSettings, run_suite
 
-    raise typer.Exit(
-        run_suite(quick=quick, out_dir=out, redis_url=redis_url, contenders=tuple(contender or ()))
-    )
+    settings = SuiteSettings(
+        quick=quick, out_dir=out, redis_url=redis_url, contenders=tuple(contender or ()),
+        strict=strict, capacity=capacity,
+    )  # fmt: skip
+    raise typer.Exit(run_suite(settings))
+
+
+@app.command()
+def calibrate(
+    contender: Annotated[list[str] | None, typer.Option(help="default: sio and channels")] = None,
+    backend: Annotated[str, typer.Option(help="memory or redis")] = "memory",
+    out: Annotated[Path, typer.Option(help="where ramp results and calibration.json go")] = (
+        Path("results")
+    ),
+    redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
+) -> None:
+    """Measure each contender's sustainable load on this machine with a fast ramp."""
+    from loadgen.calibrate import calibrate_command
+
+    raise typer.Exit(calibrate_command(tuple(contender or ()), backend, out, redis_url))
 
 
 @app.command()
