@@ -112,5 +112,7 @@ class Calibration:
     @classmethod
     def given_capacity(cls, msgs_per_s: float) -> Calibration:
         """A capacity stated on the command line (``--capacity N``) instead of measured."""
+        if not msgs_per_s > 0:
+            raise ValueError(f"a capacity should be msgs/s > 0, not {msgs_per_s:g}")
         entry = ContenderCapacity("given", msgs_per_s, "knee", "given with --capacity")
         return cls((entry,), "given on the command line", "as stated", "any", given=True)

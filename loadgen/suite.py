@@ -45,6 +45,7 @@ class SuiteSettings:
     report: bool = True
     capacity: float | None = None  # msgs/s given instead of calibrating
     levels: tuple[float, ...] = LEVELS
+    scenarios: tuple[str, ...] = STANDARD  # names in scenarios/ (tests run fewer)
 
 
 def node_reference_available() -> bool:
@@ -119,6 +120,9 @@ def _calibration(
 
 
 def run_suite(settings: SuiteSettings, out: TextIO = sys.stdout) -> int:
+    if settings.capacity is not None and not settings.capacity > 0:
+        print(f"error: --capacity should be msgs/s > 0, not {settings.capacity:g}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     backend, url = choose_backend(settings.redis_url, out)
     chosen = _contenders(settings, out)
     options = dataclasses.replace(RunOptions(), out_dir=settings.out_dir, redis_url=url)
@@ -139,7 +143,7 @@ def run_suite(settings: SuiteSettings, out: TextIO = sys.stdout) -> int:
             cli["grace_s"] = 5.0  # a queue left at 75 % is drained or called queued sooner
     if chosen:
         cli["contenders"] = chosen
-    files = [ROOT / "scenarios" / f"{name}.yaml" for name in STANDARD]
+    files = [ROOT / "scenarios" / f"{name}.yaml" for name in settings.scenarios]
     results: list[Path] = []
     status = run_files(
         files, cli, options, out=out, written=results, calibration=calibration
