@@ -59,6 +59,7 @@ def server_pids(step: dict[str, Any]) -> list[int]:
 
 
 @TIMING
+@pytest.mark.timeout(480)  # about 3 minutes: two searches, the bounds decided by majority
 def test_capacity_search_finds_the_known_limit_of_a_delayed_server(tmp_path: Path) -> None:
     """Both servers run with ``BENCH_DELAY_MS=20``: every ``msg`` blocks the server's event
     loop for 20 ms once, so one server process handles at most 1000 / 20 = 50 msgs/s, less
