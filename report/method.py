@@ -70,9 +70,13 @@ METHOD_V2 = (_PLAN, _OPEN_LOOP, _FIGURES_V2, _LATE_LOST, _SATURATION, _VERDICTS)
 
 EXTRA_METHOD = {
     "capacity": "A capacity search (`bench capacity`) runs the scenario at rising offered "
-    "loads, then bisects, until the SLO breaks; every step is a fresh run, contenders "
-    "alternate step by step, a failing load is re-run, and a step the load generator could "
-    "not drive is marked unknown and never counted as the server's limit.",
+    "loads, then bisects, until a step fails; a step passes only when the SLO holds, at "
+    "least 98% of the offered load is served and the queue does not grow. The answer is an "
+    "interval (highest pass, lowest fail) whose bounds are each decided by a majority of "
+    "three runs; contenders alternate step by step, a contender's servers are kept from a "
+    "step that left no backlog and restarted otherwise (each step says which), and a step "
+    "the load generator could not drive is marked unknown and never counted as the "
+    "server's limit. The setup table of each search says how it was run.",
     "scale": "A scale-out summary (`bench scale`) runs the scenario at each instance count "
     "behind one Redis, clients spread over the instances.",
 }
