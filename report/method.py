@@ -53,8 +53,9 @@ _SATURATION = (
     "or when its median latency grew through the window (the least-squares line through the "
     f"per-second p50 rising by more than {GROWTH_MIN_MS:.0f} ms and by more than "
     f"{GROWTH_MIN_FRACTION:.0%} of the window's median): its queue grows, and its latency "
-    "measures the queue, not its speed. Its latency cells say saturated and latency is compared "
-    "only among contenders that kept up. What bounds it comes from its CPU samples: at "
+    "measures the queue, not its speed. Its latency cells say saturated, and latency and server "
+    "CPU are compared only among contenders that kept up. What bounds it comes from its CPU "
+    "samples: at "
     f"{CPU_BOUND_PCT:.0f} % of a core or more on its busiest instance it is CPU-bound; below "
     "that it was waiting on something else (its backplane's round trips, a lock, I/O)."
 )

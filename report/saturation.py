@@ -96,7 +96,8 @@ def saturation_sentence(f: ContenderFigures) -> str | None:
     if words:
         text += f" It was {words}."
     return text + (
-        " Its latency measures its queue, not its speed: it is left out of the latency comparisons."
+        " Its latency measures its queue, not its speed: it is left out of the latency and CPU "
+        "comparisons."
     )
 
 

@@ -162,7 +162,7 @@ def figure_tables(
         ),
         (
             "Ratio to the best contender on each figure (reference excluded from 'best'; "
-            "latency only among contenders that kept up)"
+            "latency and CPU only among contenders that kept up)"
             if not all(f.kept_up for f in figs)
             else "Ratio to the best contender on each figure (reference excluded from 'best')",
             Table.of(["contender", *(headers[k] for k in ratio_keys)], ratios),

@@ -19,14 +19,17 @@ LEADER_METRICS = (
     "deliveries_per_s", "p50_ms", "p99_ms", "p999_ms", "server_cpu_pct", "server_rss_mb",
     "rss_kb_per_conn",
 )  # fmt: skip
-# Delivery latency: not compared against a saturated contender (it measures the queue).
+# Delivery latency measures a saturated contender's queue, not its speed.
 LATENCY_KEYS = frozenset({"p50_ms", "p90_ms", "p99_ms", "p999_ms", "p9999_ms", "max_ms"})
+# Compared only among contenders that kept up: latency, and server CPU (a saturated server
+# did less of the work in the same time, so its CPU is not the same load's).
+KEPT_UP_ONLY = LATENCY_KEYS | {"server_cpu_pct"}
 SATURATED = "saturated"
 
 
 def comparable(figs: Sequence[ContenderFigures], key: str) -> list[ContenderFigures]:
-    """The contenders whose ``key`` can be compared: for latency, those that kept up."""
-    return [f for f in figs if key not in LATENCY_KEYS or f.kept_up]
+    """The contenders whose ``key`` can be compared: for latency and CPU, those that kept up."""
+    return [f for f in figs if key not in KEPT_UP_ONLY or f.kept_up]
 
 
 def contestants(figs: Sequence[ContenderFigures]) -> list[ContenderFigures]:
@@ -64,12 +67,12 @@ def same(r: float | None, min_effect: float) -> bool:
 
 def ratio_cells(figs: Sequence[ContenderFigures], key: str) -> dict[str, str]:
     """Each contender's figure over the leader's: ``best``, ``1.52x``, ``> 1.52x`` (a lower
-    bound), ``saturated`` (latency of a contender that did not keep up), or ``-``."""
+    bound), ``saturated`` (latency or CPU of a contender that did not keep up), or ``-``."""
     best = leader(contestants(figs) or figs, key)
     cells = {}
     for f in figs:
         s = f.get(key)
-        if key in LATENCY_KEYS and not f.kept_up:
+        if key in KEPT_UP_ONLY and not f.kept_up:
             cells[f.contender] = SATURATED
         elif best is None or s is None:
             cells[f.contender] = "-"

@@ -6,6 +6,7 @@ from typing import Any
 
 from report.figures import contender_figures, format_bound
 from report.markdown import render_markdown
+from report.series import throughput_points
 from report.summary import Report, build_report
 from report.tables import Table
 from tests.report.conftest import ECHO, FAULT_KILL, load
@@ -15,7 +16,7 @@ SENTENCE = (
     "Channels (uvicorn) was saturated at 500 msgs/s: it served 110/s and its queue reached "
     "6.5 s; 2,345 deliveries were late, 0 lost. It was not CPU-bound (52 % of a core): waiting "
     "on its backplane or I/O. Its latency measures its queue, not its speed: it is left out of "
-    "the latency comparisons."
+    "the latency and CPU comparisons."
 )
 
 
@@ -49,7 +50,9 @@ def test_a_saturated_contender_is_described_in_words_not_ratios() -> None:
     assert [latency[k] for k in ("p50", "p90", "p99", "p99.9", "max")] == ["saturated"] * 5
     assert latency["connect p99"] not in ("saturated", "-")
     ratios = _row(_table(report, "Ratio"), "Channels (uvicorn)")
-    assert ratios["p50"] == ratios["p99"] == ratios["p99.9"] == "saturated"
+    assert ratios["p50"] == ratios["p99"] == ratios["p99.9"] == ratios["CPU %"] == "saturated"
+    cpu = next(s for s in said if s.startswith("Lowest CPU"))
+    assert "Channels (uvicorn)" not in cpu
     volume = _row(_table(report, "Throughput"), "Channels (uvicorn)")
     assert volume["offered deliveries/s"] == "500" and volume["served deliveries/s"] == "110"
     assert volume["late"] == "2345" and volume["lost"] == "0" and volume["queue (s)"] == "6.50"
@@ -173,3 +176,20 @@ def test_the_method_explains_late_lost_served_and_saturation() -> None:
     assert "by the second they were received" in method
     assert "served under 95% of the offered rate" in method
     assert "85 % of a core" in method
+
+
+def test_the_throughput_plot_shows_served_rates_and_names_a_saturated_phase() -> None:
+    phase = {"name": "steady", "kind": "steady", "start_s": 1.0, "end_s": 5.0,
+             "accounting": {"expected": 2000, "received": 2000}}  # fmt: skip
+    old = {"phases": [phase]}
+    assert throughput_points(old) == [("steady", 500.0, 500.0)]
+    new = {
+        "phases": [
+            dict(
+                phase,
+                summary={"offered_deliveries_per_s": 500.0, "served_deliveries_per_s": 110.0},
+                saturation={"saturated": True},
+            )
+        ]
+    }
+    assert throughput_points(new) == [("steady (saturated)", 500.0, 110.0)]
