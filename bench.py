@@ -203,7 +203,7 @@ def calibrate(
     redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
 ) -> None:
     """Measure each contender's sustainable load on this machine with a fast ramp."""
-    from loadgen.calibrate import calibrate_command
+    from loadgen.calibrate_command import calibrate_command
 
     raise typer.Exit(calibrate_command(tuple(contender or ()), backend, out, redis_url))
 
@@ -282,8 +282,8 @@ def check(
     reference: Annotated[str, typer.Option(help="contender to judge the others by")] = "reference",
     json_out: Annotated[Path | None, typer.Option("--json", help="also write JSON here")] = None,
     contender: Annotated[list[str] | None, typer.Option(help="--base: only these")] = None,
-    repetitions: Annotated[int, typer.Option(min=1, help="--base: A/B pairs per contender")] = 2,
-    duration: Annotated[float, typer.Option(help="--base: measured seconds per run")] = 4.0,
+    repetitions: Annotated[int, typer.Option(min=1, help="--base: A/B pairs per contender")] = 3,
+    duration: Annotated[float, typer.Option(help="--base: measured seconds per run")] = 3.0,
     fraction: Annotated[
         float, typer.Option(help="--base: share of the calibrated sustainable load")
     ] = 0.5,

@@ -16,19 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TextIO
 
 from loadgen.calibration_model import Calibration, ContenderCapacity
 from loadgen.knee import LATENCY_MAX_MS, Knee, find_knee, overrun
-from loadgen.runner import RunOptions, run_scenario
+from loadgen.runner import RunError, RunOptions, run_scenario
 from loadgen.scenario_model import Scenario
-from loadgen.scenario_resolve import needs_capacity, with_capacity
 
 CALIBRATED = ("sio", "channels")  # the Python contenders whose capacities set the loads
 SHAPE = "echo: 100 connections, each alone in its room (one delivery per message), 64 B"
@@ -50,7 +47,14 @@ class CalibrationOptions:
 
 
 def ramp_scenario(
-    low: float, high: float, seconds: int, *, backend: str, connections: int, geometric: bool
+    contender: str,
+    low: float,
+    high: float,
+    seconds: int,
+    *,
+    backend: str,
+    connections: int,
+    geometric: bool,
 ) -> Scenario:
     """The echo shape offering ``low`` msgs/s rising to ``high`` over ``seconds``, after a
     one-second warm-up at ``low``: one linear ramp phase, or for a geometric ramp, linear
@@ -71,7 +75,7 @@ def ramp_scenario(
         {
             "name": "calibrate",
             "description": f"calibration ramp, {low:g} to {high:g} msgs/s ({SHAPE})",
-            "contenders": list(CALIBRATED),
+            "contenders": [contender],
             "backend": {"kind": backend},
             "connections": {"count": connections, "ramp_up_s": 0.5},
             "rooms": {"count": connections, "members_per_room": 1},
@@ -139,6 +143,7 @@ async def _ramp(
     run_options: RunOptions,
 ) -> tuple[Knee, dict[str, Any]]:
     scenario = ramp_scenario(
+        contender,
         low, high, seconds, backend=options.backend, connections=options.connections,
         geometric=geometric,
     )  # fmt: skip
@@ -150,7 +155,10 @@ async def _ramp(
     stop = _StopAfterKnee(rate_at, options.latency_max_ms)
     mine = dataclasses.replace(run_options, contenders=(contender,), progress=None, on_tick=stop)
     stop.task = asyncio.ensure_future(run_scenario(scenario, "<calibration>", mine))
-    path, document = await stop.task
+    try:
+        path, document = await stop.task
+    except RunError as exc:
+        raise CalibrationError(f"{contender}: {exc}") from None
     runs = document.get("runs", [])
     if not runs or not runs[0].get("timeseries_rows"):
         reasons = "; ".join(document.get("partial_reasons", [])) or "no samples"
@@ -163,6 +171,8 @@ async def _ramp(
         "seconds": seconds,
         "stopped_at_s": stop.stopped_at,
         **knee.as_dict(),
+        "valid": runs[0].get("validity", {}).get("valid", False),
+        "validity_reasons": runs[0].get("validity", {}).get("reasons", []),
         "result": str(path),
     }
     return knee, stage
@@ -179,8 +189,11 @@ async def _calibrate_one(
     low, high = options.start_rate, options.max_rate
     knee, stage = await _ramp(contender, low, high, options.ramp_s, True, options, run_options)
     stages = [stage]
-    if options.refine and knee.bounded == "knee":
-        low, high = knee.capacity * REFINE[0], knee.capacity * REFINE[1]
+    if options.refine and knee.bounded != "above":
+        if knee.bounded == "knee":
+            low, high = knee.capacity * REFINE[0], knee.capacity * REFINE[1]
+        else:  # overrun from the first second: look below the start
+            low, high = options.start_rate / 8, options.start_rate * REFINE[1]
         knee, stage = await _ramp(
             contender, low, high, options.refine_s, False, options, run_options
         )
@@ -190,6 +203,9 @@ async def _calibrate_one(
         f"served {knee.plateau:,.0f}/s when overrun) in {time.monotonic() - started:.0f} s",
         file=out,
     )
+    for bad in (st for st in stages if not st["valid"]):
+        reasons = "; ".join(bad["validity_reasons"]) or "invalid"
+        print(f"calibrate: {contender}: warning: a ramp was not a valid run: {reasons}", file=out)
     return ContenderCapacity(
         contender=contender,
         msgs_per_s=knee.capacity,
@@ -222,63 +238,3 @@ def calibrate(
         backend=options.backend,
         duration_s=time.monotonic() - started,
     )
-
-
-def resolve_rates(
-    scenarios: Sequence[tuple[Scenario, str]],
-    run_options: RunOptions,
-    calibration: Calibration | None,
-    capacity: float | None,
-    out: TextIO,
-) -> list[tuple[Scenario, str]]:
-    """Resolve every ``capacity_fraction`` scenario: with ``calibration``, else the given
-    ``capacity`` (msgs/s), else a calibration measured now for each backend that needs one."""
-    if capacity is not None:
-        if not capacity > 0:
-            raise ValueError(f"--capacity should be msgs/s > 0, not {capacity:g}")
-        calibration = calibration or Calibration.given_capacity(capacity)
-    measured: dict[str, Calibration] = {}
-    resolved: list[tuple[Scenario, str]] = []
-    for scenario, source in scenarios:
-        if not needs_capacity(scenario):
-            resolved.append((scenario, source))
-            continue
-        chosen = calibration
-        if chosen is None:
-            backend = scenario.backend.kind
-            if backend not in measured:
-                wanted: set[str] = set(scenario.contenders)
-                names = [c for c in CALIBRATED if c in wanted] or list(CALIBRATED)
-                print(
-                    f"calibrate: {source} states its rate as capacity_fraction "
-                    f"{scenario.traffic.capacity_fraction:g}: measuring {', '.join(names)} "
-                    f"on this machine first ({backend} backend; --capacity N skips this)",
-                    file=out,
-                )
-                measured[backend] = calibrate(
-                    names, CalibrationOptions(backend=backend), run_options, out
-                )
-            chosen = measured[backend]
-        resolved.append((with_capacity(scenario, chosen), source))
-    return resolved
-
-
-def calibrate_command(
-    contenders: tuple[str, ...], backend: str, out_dir: Path, redis_url: str | None
-) -> int:
-    """``bench calibrate``: 0 measured, 1 a ramp failed, 2 bad input."""
-    if backend not in ("memory", "redis"):
-        print(f"error: --backend should be memory or redis, not {backend!r}", file=sys.stderr)
-        return 2
-    options = RunOptions(out_dir=out_dir, redis_url=redis_url)
-    try:
-        calibration = calibrate(contenders or CALIBRATED, CalibrationOptions(backend), options)
-    except CalibrationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "calibration.json"
-    path.write_text(json.dumps(calibration.as_dict(), indent=2) + "\n")
-    ratio = calibration.ratio
-    print(f"calibration: {path}" + (f" (ratio {ratio:.2f})" if ratio else ""))
-    return 0

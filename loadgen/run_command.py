@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from loadgen.calibrate import CalibrationError, resolve_rates
+from loadgen.calibrate import CalibrationError
+from loadgen.calibrate_command import resolve_rates
 from loadgen.calibration_model import Calibration
 from loadgen.runner import RunError, RunOptions, run_scenario
 from loadgen.scenario import ScenarioError, load_scenario
