@@ -10,7 +10,7 @@ from loadgen.calibration_model import Calibration, ContenderCapacity
 from loadgen.scenario_errors import validate
 from loadgen.scenario_resolve import apply_overrides, with_capacity
 from loadgen.suite import LEVELS, stepped, suite_exit
-from report.calibration import headline_markdown, headline_text
+from report.calibration import build_headline, headline_markdown, headline_text
 
 CALIBRATION = Calibration(
     (ContenderCapacity("sio", 900.0, "knee", "served"),
@@ -59,7 +59,7 @@ def test_headline_names_the_ratio_and_the_loads() -> None:
     text = headline_text(CALIBRATION.as_dict())
     assert "sio 900 msgs/s, channels 300 msgs/s" in text and "3.0x" in text
     doc = {"scenario": resolved("fanout", 200).model_dump(mode="json")}
-    lines = "\n".join(headline_markdown([doc]))
+    lines = "\n".join(headline_markdown(build_headline([doc])))
     assert "75% of the calibrated 300 msgs/s of channels" in lines
     assert "at-75pct: 1.125" in lines
 
