@@ -1,8 +1,8 @@
 """``bench calibrate``: each Python contender's sustainable load on this machine, measured fast.
 
 Method, per contender, in the echo shape (100 connections, each alone in its room, so one
-message is one delivery; Poisson sends like the standard scenarios, since a server near its
-limit copes worse with bursts than with evenly spaced sends):
+message is one delivery; evenly spaced sends, as in the suite's steps, so that a second's count
+is the planned rate and not Poisson noise):
 
 1. a geometric ramp from ``start_rate`` to ``max_rate`` msgs/s (x1.4 a second), stopped once it
    is clearly overrun (:func:`loadgen.knee.overrun` for 2 s: the seconds after only queue);
@@ -79,7 +79,7 @@ def ramp_scenario(
             "backend": {"kind": backend},
             "connections": {"count": connections, "ramp_up_s": 0.5},
             "rooms": {"count": connections, "members_per_room": 1},
-            "traffic": {"total_rate": low, "message_bytes": 64},
+            "traffic": {"total_rate": low, "arrival": "uniform", "message_bytes": 64},
             "phases": phases,
             "drain_s": 1.0,
             **({"grace_s": 2.0} if "grace_s" in Scenario.model_fields else {}),

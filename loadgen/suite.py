@@ -137,6 +137,9 @@ def run_suite(settings: SuiteSettings, out: TextIO = sys.stdout) -> int:
     print(headline_text(calibration.as_dict()), file=out)
     level_s, warmup_s = (3.0, 1.0) if settings.quick else (10.0, 2.0)
     cli: dict[str, Any] = {"backend.kind": backend, **stepped(settings.levels, level_s, warmup_s)}
+    # Evenly spaced sends, as in the calibration: a short step gets exactly its share (fanout's
+    # steps carry only a few broadcasts, which Poisson gaps would leave to chance).
+    cli["traffic.arrival"] = "uniform"
     if settings.quick:
         cli.update({"repetitions": 1, "drain_s": 1.0, "connections.ramp_up_s": 1.0})
         if "grace_s" in Scenario.model_fields:

@@ -110,21 +110,27 @@ def level_table(documents: Sequence[Mapping[str, Any]]) -> Table | None:
 
 
 def _level_cell(doc: Mapping[str, Any], contender: str, phase: str) -> str:
-    summaries = [
-        p["summary"]
+    phases = [
+        p
         for run in doc.get("runs", [])
         if run["contender"] == contender
         for p in run.get("phases", [])
         if p["name"] == phase and "summary" in p
     ]
-    if not summaries:
+    if not phases:
         return "-"
+    summaries = [p["summary"] for p in phases]
     if any(s.get("saturated") for s in summaries):
-        served = median([float(s.get("served_ratio", 0.0)) for s in summaries])
+        served = median([float(s.get("served_ratio") or 0.0) for s in summaries])
         return f"saturated (served {served:.0%})"
-    p50 = median([float(s["p50_ms"]) for s in summaries])
-    p99 = median([float(s["p99_ms"]) for s in summaries])
-    return f"{p50:.3g} / {p99:.3g}"
+    censored = {key for p in phases for key in p.get("censored", [])}
+    cells = []
+    for key in ("p50_ms", "p99_ms"):
+        values = [float(s[key]) for s in summaries if s.get(key) is not None]
+        if not values:
+            return "no deliveries"
+        cells.append(("> " if key in censored else "") + f"{median(values):.3g}")
+    return " / ".join(cells)
 
 
 def headline_markdown(headline: Headline | None) -> list[str]:
