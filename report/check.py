@@ -31,6 +31,7 @@ from report.significance import BOOTSTRAP_NAME, median, ratio_interval
 from report.tables import Table, to_markdown
 
 TRACKED = ("p50_ms", "p99_ms", "deliveries_per_s")
+TAIL = ("p99_ms",)  # may have a tolerance of its own (same-run mode: tail_tolerance)
 LOSS_TOLERANCE_PP = 0.1
 CONFIDENCE = 0.90
 Status = Literal["ok", "regressed", "improved", "inconclusive", "missing"]
@@ -56,6 +57,7 @@ class CheckResult:
     rows: tuple[CheckRow, ...]
     warnings: tuple[str, ...]
     same_run: str | None = None  # A/B in one run: what was compared (base vs current)
+    tail_tolerance: float | None = None  # p99's own tolerance (None: ``tolerance``)
 
     @property
     def failed(self) -> bool:
@@ -118,8 +120,10 @@ def check(
     tolerance: float = 0.10,
     reference: str | None = REFERENCE,
     warnings: Sequence[str] = (),
+    tail_tolerance: float | None = None,
 ) -> CheckResult:
-    """Judge every contender of the baseline (except the reference) in the current results."""
+    """Judge every contender of the baseline (except the reference) in the current results;
+    p99 against ``tail_tolerance`` when given."""
     base_contenders = [c for d in baseline for c in fields.contenders(d)]
     cur_contenders = {c for d in current for c in fields.contenders(d)}
     ref = reference if reference in base_contenders and reference in cur_contenders else None
@@ -131,11 +135,13 @@ def check(
             rows.append(CheckRow(contender, "runs", None, None, None, None, None, "missing"))
             continue
         for metric in TRACKED:
-            rows.append(judge_metric(baseline, current, contender, metric, ref, tolerance))
+            limit = tail_tolerance if metric in TAIL and tail_tolerance is not None else tolerance
+            rows.append(judge_metric(baseline, current, contender, metric, ref, limit))
         rows.append(judge_loss(baseline, current, contender))
     return CheckResult(
-        fields.scenario_name(baseline[0]), ref, tolerance, tuple(rows), tuple(warnings)
-    )
+        fields.scenario_name(baseline[0]), ref, tolerance, tuple(rows), tuple(warnings),
+        tail_tolerance=tail_tolerance,
+    )  # fmt: skip
 
 
 def split_sides(document: Document, base_tag: str, current_tag: str) -> tuple[Document, Document]:
@@ -155,11 +161,12 @@ def split_sides(document: Document, base_tag: str, current_tag: str) -> tuple[Do
 
 def check_same_run(
     document: Document, *, base_tag: str, current_tag: str, tolerance: float = 0.10,
-    warnings: Sequence[str] = (), described: str = "",
+    tail_tolerance: float | None = None, warnings: Sequence[str] = (), described: str = "",
 ) -> CheckResult:  # fmt: skip
     """Judge the current tree's contenders against the base tree's, both from ``document``."""
     base, current = split_sides(document, base_tag, current_tag)
-    result = check([base], [current], tolerance=tolerance, reference=None, warnings=warnings)
+    result = check([base], [current], tolerance=tolerance, reference=None, warnings=warnings,
+                   tail_tolerance=tail_tolerance)  # fmt: skip
     return replace(result, same_run=described or f"@{base_tag} vs @{current_tag}")
 
 
@@ -197,10 +204,15 @@ def method_text(result: CheckResult) -> str:
         "repetition (latency), of the repetitions' figures (deliveries/s). "
         f"Test: {BOOTSTRAP_NAME} ({CONFIDENCE:.0%}, 2000 resamples, fixed seed); "
         f"regressed when the whole interval is worse than the tolerance of "
-        f"{result.tolerance:.0%}; inconclusive when the change is beyond the tolerance but the "
-        f"interval is not. Loss: regressed when the current median is over {LOSS_TOLERANCE_PP} "
-        "percentage points above the baseline's worst repetition."
+        f"{result.tolerance:.0%}{_tail(result)}; inconclusive when the change is beyond the "
+        "tolerance but the interval is not. Loss: regressed when the current median is over "
+        f"{LOSS_TOLERANCE_PP} percentage points above the baseline's worst repetition."
     )
+
+
+def _tail(result: CheckResult) -> str:
+    tail = result.tail_tolerance
+    return "" if tail is None or tail == result.tolerance else f" ({tail:.0%} for p99)"
 
 
 def render_check(result: CheckResult) -> str:
@@ -227,6 +239,9 @@ def render_check(result: CheckResult) -> str:
 
 def check_json(result: CheckResult) -> dict[str, Any]:
     data = asdict(result)
+    for key in ("same_run", "tail_tolerance"):  # same-run mode only
+        if data[key] is None:
+            del data[key]
     data["failed"] = result.failed
     data["test"] = f"{BOOTSTRAP_NAME} ({CONFIDENCE:.0%})"
     return dict(rounded(data))

@@ -69,3 +69,14 @@ def test_the_markdown_says_it_is_a_same_run_comparison() -> None:
     text = render_check(result)
     assert "Same run: `main` vs the current tree" in text
     assert "| contender | metric | base | current |" in text
+
+
+def test_p99_can_have_a_tolerance_of_its_own() -> None:
+    document = same_run(CI_BASE, CI_SLOW)
+    strict = check_same_run(document, base_tag="base", current_tag="HEAD", tolerance=0.20)
+    loose = check_same_run(document, base_tag="base", current_tag="HEAD", tolerance=0.20,
+                           tail_tolerance=100.0)  # fmt: skip
+    assert [r.status for r in loose.rows if r.metric == "p99_ms"] == ["ok"] * 3
+    others = [(r.contender, r.metric, r.status) for r in strict.rows if r.metric != "p99_ms"]
+    assert others == [(r.contender, r.metric, r.status) for r in loose.rows if r.metric != "p99_ms"]
+    assert "(10000% for p99)" in render_check(loose)
