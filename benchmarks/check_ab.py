@@ -1,8 +1,8 @@
 """How often does ``bench check --base`` raise a false alarm, and how often does it catch a
-known slowdown? Runs the A/B check N times on the unchanged tree (expect PASS every time) and
-N times with a per-message delay injected into one contender's *current* side only (expect
-FAIL every time), and prints per run the verdict, the tracked ratios with their intervals and
-the wall time, then the totals.
+known slowdown? Runs the A/B check N times on the unchanged tree (expect PASS every time) and,
+alternated with those, N times with a per-message delay injected into one contender's
+*current* side only (expect FAIL every time), and prints per run the verdict, the tracked
+ratios with their intervals and the wall time, then the totals.
 
     flock /tmp/bench-measure.lock .venv/bin/python benchmarks/check_ab.py --runs 10
 
@@ -57,20 +57,21 @@ def describe(run: dict[str, Any]) -> str:
     return " | ".join(parts) + (f"\n      {run['stderr']}" if run["stderr"] else "")
 
 
-def series(name: str, args: argparse.Namespace, env: dict[str, str], extra: list[str]) -> int:
-    """Run the check ``args.runs`` times; return how many failed (exit 1)."""
-    print(f"== {name}", flush=True)
-    failed = 0
+def measure(args: argparse.Namespace, slow: dict[str, str]) -> dict[str, int]:
+    """``args.runs`` checks of each kind, alternated (unchanged, slowed, unchanged, ...) so that
+    the machine's drift touches both series alike; returns the exit-1 counts."""
+    failed = {"unchanged": 0, "slowed": 0}
     for i in range(args.runs):
-        with tempfile.TemporaryDirectory(prefix="check-ab-") as tmp:
-            run = one_check(args.base, Path(tmp), env, extra)
-            if args.keep:
-                target = args.keep / f"{name.split()[0]}-{i + 1:02d}"
-                target.mkdir(parents=True, exist_ok=True)
-                for path in Path(tmp).glob("*.json"):
-                    path.replace(target / path.name)
-        failed += run["exit"] == 1
-        print(f"  {i + 1:2d}  {describe(run)}", flush=True)
+        for kind, env in (("unchanged", {}), ("slowed", slow)):
+            with tempfile.TemporaryDirectory(prefix="check-ab-") as tmp:
+                run = one_check(args.base, Path(tmp), env, args.extra)
+                if args.keep:
+                    target = args.keep / f"{kind}-{i + 1:02d}"
+                    target.mkdir(parents=True, exist_ok=True)
+                    for path in Path(tmp).glob("*.json"):
+                        path.replace(target / path.name)
+            failed[kind] += run["exit"] == 1
+            print(f"  {kind:<9} {i + 1:2d}  {describe(run)}", flush=True)
     return failed
 
 
@@ -84,10 +85,11 @@ def main() -> int:
     parser.add_argument("extra", nargs="*", help="after --: passed on to bench check")
     args = parser.parse_args()
     started = time.monotonic()
-    passed = args.runs - series("unchanged tree", args, {}, args.extra)
     variable = "BENCH_DELAY_MS_" + args.delayed.upper().replace("-", "_")
     slow = {variable: f"{args.delay_ms:g}"}
-    caught = series(f"slowed {variable}={args.delay_ms:g}", args, slow, args.extra)
+    print(f"unchanged tree vs slowed ({variable}={args.delay_ms:g}), alternated", flush=True)
+    failed = measure(args, slow)
+    passed, caught = args.runs - failed["unchanged"], failed["slowed"]
     print(f"\nunchanged tree: PASS {passed}/{args.runs} (false alarms {args.runs - passed})")
     print(f"{args.delay_ms:g} ms delay in {args.delayed}'s current side: FAIL {caught}/{args.runs}")
     print(f"total wall time {time.monotonic() - started:.0f} s")
