@@ -67,6 +67,8 @@ def compare(
         alone = [c for c in _order(mine) if c not in _order(other)]
         if alone:
             notes.append(f"only in {side}, not compared: {', '.join(alone)}")
+    for side, mine in (("A", docs_a), ("B", docs_b)):
+        notes += saturation_notes(mine, contenders, side)
     rows = []
     for contender in contenders:
         runs_a, runs_b = _runs(docs_a, contender), _runs(docs_b, contender)
@@ -84,6 +86,21 @@ def compare(
         fields.scenario_name(docs_a[0]), tuple(n for n, _ in a), tuple(n for n, _ in b),
         tuple(rows), tuple(notes), min_effect, alpha,
     )  # fmt: skip
+
+
+def saturation_notes(docs: Sequence[Document], contenders: Sequence[str], side: str) -> list[str]:
+    """A contender saturated in some run: its latency there measures its queue, so a latency
+    change says little about its speed (results of schema 2; schema 1 is not judged)."""
+    out = []
+    for contender in contenders:
+        judged = [s for r in _runs(docs, contender) if (s := fields.saturation(r)) is not None]
+        saturated = sum(bool(s.get("saturated")) for s in judged)
+        if saturated:
+            out.append(
+                f"in {side}, {label(contender)} was saturated ({saturated} of {len(judged)} "
+                "runs): its latency there measures its queue, not its speed"
+            )
+    return out
 
 
 def _order(docs: Sequence[Document]) -> list[str]:

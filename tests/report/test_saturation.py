@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from report.compare import compare
 from report.figures import contender_figures, format_bound
 from report.markdown import render_markdown
 from report.series import throughput_points
@@ -193,3 +194,13 @@ def test_the_throughput_plot_shows_served_rates_and_names_a_saturated_phase() ->
         ]
     }
     assert throughput_points(new) == [("steady (saturated)", 500.0, 110.0)]
+
+
+def test_bench_compare_warns_that_a_saturated_side_measures_its_queue() -> None:
+    a = schema2({})
+    b = schema2({"channels": CHANNELS_SATURATED})
+    result = compare([("a.json", a)], [("b.json", b)])
+    assert result.warnings == (
+        "in B, Channels (uvicorn) was saturated (2 of 2 runs): its latency there measures its "
+        "queue, not its speed",
+    )
