@@ -141,10 +141,12 @@ def format_spread(key: str, s: Spread | None) -> str:
 
 
 def format_bound(key: str, value: float) -> str:
-    """A lower bound with its unit: ``> 6.5 s``, ``> 850.00 ms``, never a bare number that
-    reads as the value itself."""
-    if METRIC[key].unit == "ms" and value >= 1000:
-        return f"> {value / 1000:.1f} s"
+    """A lower bound with its unit: ``> 6.5 s``, ``> 850 ms``, ``> 42.5 ms``, never a bare
+    number that reads as the value itself."""
+    if METRIC[key].unit == "ms":
+        if value >= 1000:
+            return f"> {value / 1000:.1f} s"
+        return f"> {value:.0f} ms" if value >= 100 else f"> {value:.1f} ms"
     unit = METRIC[key].unit
     return f"> {format_value(key, value)}" + (f" {unit}" if unit else "")
 
