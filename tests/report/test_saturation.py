@@ -205,3 +205,9 @@ def test_bench_compare_warns_that_a_saturated_side_measures_its_queue() -> None:
         "in B, Channels (uvicorn) was saturated (2 of 2 runs): its latency there measures its "
         "queue, not its speed",
     )
+
+
+def test_samples_above_the_histogram_range_make_the_maximum_a_lower_bound() -> None:
+    clamped = Outcome(overall={"over_range": 3, "max_ms": 60000.0})
+    latency = _row(_table(_report(schema2({"sio": clamped})), "Latency"), "python-socketio")
+    assert latency["max"] == "> 60.0 s"
