@@ -15,6 +15,7 @@ those keys: the condition is then ``not judged`` (the step is judged by the SLO 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -102,27 +103,33 @@ def served_condition(
         offered = _number(overall.get(f"offered_{unit}_per_s"))
         served = _number(overall.get(f"served_{unit}_per_s"))
     rates = "" if offered is None or served is None else f"{served:.0f} of {offered:.0f} {unit}/s; "
+    shown = math.floor(ratio * 1000) / 10  # never rounded up to the threshold
     return "fail", (
-        f"did not keep up: served {ratio:.1%} of the offered load "
+        f"did not keep up: served {shown:.1f}% of the offered load "
         f"({rates}a pass needs {SERVED_RATIO_MIN:.0%})"
     )
 
 
 def queue_condition(
-    overall: Mapping[str, Any], saturation: Mapping[str, Any]
+    overall: Mapping[str, Any], saturation: Mapping[str, Any], served_failed: bool = False
 ) -> tuple[Condition, str | None]:
-    """``queue``: the run was not judged saturated (its queue did not grow)."""
+    """``queue``: the run was not judged saturated (its queue did not grow). The words are the
+    saturation evidence (less the served rate when ``served`` already said it) and how far
+    behind the server was at the end."""
     flag = _number(overall.get("saturated"))
     if flag is None:
         return "not judged", None
     if not flag:
         return "pass", None
-    growth, queue = _number(overall.get("latency_growth_ms")), _number(overall.get("queue_s"))
-    evidence = [f"latency grew {growth:.0f} ms through the step"] if growth is not None else []
-    if queue is not None:
-        evidence.append(f"{queue:.2f} s behind at the end")
     said = [str(r) for r in saturation.get("reasons", [])]
-    return "fail", "saturated, its queue grew: " + "; ".join(said + evidence or ["see the run"])
+    if served_failed:
+        said = [r for r in said if not r.startswith("served ")]
+    growth, queue = _number(overall.get("latency_growth_ms")), _number(overall.get("queue_s"))
+    if not said and growth is not None:
+        said.append(f"latency grew {growth:.0f} ms through the step")
+    if queue is not None:
+        said.append(f"{queue:.2f} s behind at the end")
+    return "fail", "saturated, its queue grew: " + ("; ".join(said) or "see the run")
 
 
 def judge_step(
@@ -171,9 +178,10 @@ def judge_step(
             for c in checks
             if not c["passed"]
         ]
-        for name, rule in (("served", served_condition), ("queue", queue_condition)):
-            conditions[name], why = rule(overall, saturation)
-            reasons += [why] if why else []
+        conditions["served"], why = served_condition(overall, saturation)
+        served_failed = conditions["served"] == "fail"
+        conditions["queue"], more = queue_condition(overall, saturation, served_failed)
+        reasons += [r for r in (why, more) if r]
         failed = server_died or "fail" in conditions.values()
         outcome = "fail" if failed else "pass"
     delay = ((document.get("settings") or {}).get("server") or {}).get("delay_ms")
