@@ -7,14 +7,17 @@
 Each search is a full ``bench capacity`` search (the same code path, default settings unless
 given) and writes its own capacity file under ``--out``. Printed per search: the interval
 found (highest pass - lowest fail) with its votes, the steps run and how many reused their
-servers, and the wall time; then the spread of the answers (``max / min - 1`` of the highest
-passing loads). On a shared machine wrap it in ``flock /tmp/bench-measure.lock``.
+servers, the wall time and how busy the whole machine was (median over the steps: a
+neighbour's work on a shared machine shows there); then the spread of the answers
+(``max / min - 1`` of the highest passing loads). On a shared machine wrap it in
+``flock /tmp/bench-measure.lock``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -70,8 +73,13 @@ def one_search(args: argparse.Namespace, number: int) -> dict[str, Any]:
         "search": number, "file": str(path), "status": entry["maximum"]["status"],
         "found": entry["maximum"]["load"], "interval": entry["maximum"].get("interval"),
         "steps": len(steps), "reused": sum(1 for s in steps if s.get("server") == "reused"),
-        "wall_s": wall,
+        "wall_s": wall, "machine_busy_pct": _median([s.get("machine_busy_pct") for s in steps]),
     }  # fmt: skip
+
+
+def _median(values: list[Any]) -> float | None:
+    numbers = [float(v) for v in values if isinstance(v, int | float)]
+    return statistics.median(numbers) if numbers else None
 
 
 def main() -> int:
@@ -90,7 +98,8 @@ def main() -> int:
             f"{args.contender} search {number}: {row['status']}, interval "
             f"{found.get('pass')} - {found.get('fail')} (votes {found.get('pass_votes')}, "
             f"{found.get('fail_votes')}; spread {found.get('spread') or 0:.1%}), "
-            f"{row['steps']} steps ({row['reused']} on reused servers), {row['wall_s']:.0f} s",
+            f"{row['steps']} steps ({row['reused']} on reused servers), {row['wall_s']:.0f} s; "
+            f"machine busy {row['machine_busy_pct']}% (median of its steps)",
             flush=True,
         )
     loads = [r["found"] for r in rows if r["found"]]

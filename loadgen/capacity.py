@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+import psutil
+
 from loadgen import environment
 from loadgen.capacity_model import STEP_GRACE_S, unit_of
 from loadgen.capacity_plan import BadInputError, Plan, prepare
@@ -87,7 +89,7 @@ def run_step(
     run_at_load: int,
 ) -> tuple[StepRecord, bool]:
     """One real run of ``contender`` at ``load``: (its record, whether Ctrl-C stopped it)."""
-    began = time.monotonic()
+    began, cpu = time.monotonic(), psutil.cpu_times()
     step_options = dataclasses.replace(options, contenders=(contender,))
     path, document = asyncio.run(run_scenario(plan.scenario(load), plan.source, step_options))
     record = judge_step(
@@ -95,8 +97,16 @@ def run_step(
         elapsed_s=time.monotonic() - began, server=server[0], server_why=server[1],
         run_at_load=run_at_load,
     )  # fmt: skip
+    record = dataclasses.replace(record, machine_busy_pct=busy_pct(cpu, psutil.cpu_times()))
     interrupted = any("interrupted" in r for r in document.get("partial_reasons", []))
     return record, interrupted
+
+
+def busy_pct(before: Any, after: Any) -> float | None:
+    """How busy every CPU was between two ``psutil.cpu_times()`` (percent of all CPUs)."""
+    total = sum(after) - sum(before)
+    idle = (after.idle - before.idle) + (getattr(after, "iowait", 0) - getattr(before, "iowait", 0))
+    return round(100.0 * (1 - idle / total), 1) if total > 0 else None
 
 
 def _server_state(

@@ -45,7 +45,8 @@ class StepRecord:
     ``conditions``: each condition of a pass (``slo``, ``served``, ``queue``) and how it
     came out; ``reasons``: why the step did not pass, in words. ``server``: whether the step
     ran on servers ``started`` for it (the first step), ``restarted`` or ``reused`` from the
-    step before, and ``server_why``.
+    step before, and ``server_why``. ``machine_busy_pct``: how busy the whole machine was
+    during the step (a neighbour's work shows here, beside the step's own server CPU).
     """
 
     index: int
@@ -64,6 +65,7 @@ class StepRecord:
     server: Server = "started"
     server_why: str = ""
     run: int = 1  # the how-many-th run at this load
+    machine_busy_pct: float | None = None  # all CPUs, this step's processes and any others
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

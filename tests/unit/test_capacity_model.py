@@ -203,3 +203,13 @@ def test_a_scenario_with_faults_cannot_be_searched() -> None:
         pytest.skip("no fault scenario in this tree")
     with pytest.raises(ValueError, match="injects faults"):
         scenario_at(load_scenario(faulty), "rate", 10.0, warmup_s=1, steady_s=1, slo=SLO)
+
+
+def test_busy_pct_is_the_share_of_all_cpus_not_idle() -> None:
+    from collections import namedtuple
+
+    from loadgen.capacity import busy_pct
+
+    times = namedtuple("times", "user system idle iowait")
+    assert busy_pct(times(10, 0, 90, 0), times(40, 10, 130, 20)) == 40.0  # 40 of 100 s busy
+    assert busy_pct(times(1, 1, 1, 1), times(1, 1, 1, 1)) is None
