@@ -27,7 +27,9 @@ from loadgen.calibrate import CALIBRATED, CalibrationError, CalibrationOptions, 
 from loadgen.calibration_model import Calibration
 from loadgen.run_command import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, run_files
 from loadgen.runner import DEFAULT_REDIS_URL, ROOT, RunOptions
-from loadgen.scenario_model import ALL_CONTENDERS, Scenario
+from loadgen.scenario import ScenarioError, load_scenario
+from loadgen.scenario_model import ALL_CONTENDERS
+from report.calibration import headline_text
 from servers.launch.redis import ping
 
 STANDARD = ("echo", "room-chat", "fanout")
@@ -119,12 +121,35 @@ def _calibration(
     return calibration
 
 
+def suite_overrides(settings: SuiteSettings, backend: str, chosen: Sequence[str]) -> dict[str, Any]:
+    """What the suite changes in each standard scenario: its loads, steps, arrivals, length."""
+    level_s, warmup_s = (3.0, 1.0) if settings.quick else (10.0, 2.0)
+    cli: dict[str, Any] = {"backend.kind": backend, **stepped(settings.levels, level_s, warmup_s)}
+    # Evenly spaced sends, as in the calibration: a short step gets exactly its share (fanout's
+    # steps carry only a few broadcasts, which Poisson gaps would leave to chance).
+    cli["traffic.arrival"] = "uniform"
+    if settings.quick:
+        # grace_s: a queue left at the 75 % step is drained, or called queued, sooner.
+        cli.update({"repetitions": 1, "drain_s": 1.0, "connections.ramp_up_s": 1.0, "grace_s": 5.0})
+    if chosen:
+        cli["contenders"] = list(chosen)
+    return cli
+
+
 def run_suite(settings: SuiteSettings, out: TextIO = sys.stdout) -> int:
     if settings.capacity is not None and not settings.capacity > 0:
         print(f"error: --capacity should be msgs/s > 0, not {settings.capacity:g}", file=sys.stderr)
         return EXIT_BAD_INPUT
     backend, url = choose_backend(settings.redis_url, out)
     chosen = _contenders(settings, out)
+    cli = suite_overrides(settings, backend, chosen)
+    files = [ROOT / "scenarios" / f"{name}.yaml" for name in settings.scenarios]
+    try:  # bad input is found before a minute of calibration, not after
+        for path in files:
+            load_scenario(path, cli=cli, env=os.environ)
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
     options = dataclasses.replace(RunOptions(), out_dir=settings.out_dir, redis_url=url)
     settings.out_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -132,21 +157,7 @@ def run_suite(settings: SuiteSettings, out: TextIO = sys.stdout) -> int:
     except CalibrationError as exc:
         print(f"error: calibration failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    from report.calibration import headline_text
-
     print(headline_text(calibration.as_dict()), file=out)
-    level_s, warmup_s = (3.0, 1.0) if settings.quick else (10.0, 2.0)
-    cli: dict[str, Any] = {"backend.kind": backend, **stepped(settings.levels, level_s, warmup_s)}
-    # Evenly spaced sends, as in the calibration: a short step gets exactly its share (fanout's
-    # steps carry only a few broadcasts, which Poisson gaps would leave to chance).
-    cli["traffic.arrival"] = "uniform"
-    if settings.quick:
-        cli.update({"repetitions": 1, "drain_s": 1.0, "connections.ramp_up_s": 1.0})
-        if "grace_s" in Scenario.model_fields:
-            cli["grace_s"] = 5.0  # a queue left at 75 % is drained or called queued sooner
-    if chosen:
-        cli["contenders"] = chosen
-    files = [ROOT / "scenarios" / f"{name}.yaml" for name in settings.scenarios]
     results: list[Path] = []
     status = run_files(
         files, cli, options, out=out, written=results, calibration=calibration

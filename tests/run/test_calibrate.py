@@ -65,6 +65,9 @@ def test_suite_exit_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         return run_suite(settings)
 
     assert suite(strict=False, capacity=-5.0) == 2  # bad input: nothing runs
+    bad = SuiteSettings(quick=True, out_dir=tmp_path / "bad", redis_url="redis://127.0.0.1:1",
+                        scenarios=("no-such-scenario",))  # fmt: skip
+    assert run_suite(bad) == 2  # found before calibrating
     assert suite(strict=False, capacity=120.0) == 0  # compared
     # A server slowed to ~45 msgs/s offered up to 300: saturated, its p99 expectation fails.
     monkeypatch.setenv("BENCH_DELAY_MS", str(DELAY_MS))
