@@ -63,7 +63,13 @@ __all__ = [
 
 # Left out of the hash: prose that does not change what runs.
 _NOT_HASHED = frozenset({"description"})
-_HASHED_WHEN_SET: dict[str, object] = {"grace_s": GRACE_DEFAULT_S}
+# Fields added after the first results were stored, hashed only when set to something other
+# than their default, so that a scenario's hash (and the baselines keyed on it) stays valid.
+_HASHED_WHEN_SET: dict[tuple[str, ...], object] = {
+    ("grace_s",): GRACE_DEFAULT_S,
+    ("traffic", "capacity_fraction"): None,
+    ("traffic", "resolved_from"): None,
+}
 
 
 class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc, unused-ignore]
@@ -141,9 +147,13 @@ def load_scenario(
 def canonical_json(scenario: Scenario) -> str:
     """The resolved scenario as sorted, compact JSON (the description left out)."""
     data = {k: v for k, v in dump(scenario).items() if k not in _NOT_HASHED}
-    for key, default in _HASHED_WHEN_SET.items():  # fields added later: old hashes stay valid
-        if data.get(key) == default:
-            data.pop(key, None)
+    for path, default in _HASHED_WHEN_SET.items():
+        *parents, key = path
+        holder: Any = data
+        for parent in parents:
+            holder = holder.get(parent) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and key in holder and holder[key] == default:
+            del holder[key]
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
