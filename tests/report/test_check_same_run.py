@@ -12,9 +12,12 @@ from typing import Any
 from report.check import check_same_run, render_check, split_sides
 from tests.report.conftest import CI_BASE, CI_SAME, CI_SLOW, RESULTS
 
-# A real `bench check --base HEAD` result on an unchanged tree (sio and channels, 2 x 4 s per
-# side at a calibrated 12.5 msgs/s), trimmed with tests/fixtures/trim.py.
+# A real `bench check --base HEAD` result on an unchanged tree (sio and channels, 3 x 3 s per
+# side at a calibrated 50 msgs/s, from benchmarks/check_ab.py), trimmed with tests/fixtures/trim.py.
 AB_SAME = RESULTS / "check-ab-same.json"
+# The same with BENCH_DELAY_MS_SIO=2 in the current side only (3 x 3 s per side, 50 msgs/s;
+# from benchmarks/check_ab.py).
+AB_SLOW = RESULTS / "check-ab-slow.json"
 
 
 def same_run(base: Path, current: Path, tag: str = "HEAD") -> dict[str, Any]:
@@ -49,6 +52,14 @@ def test_an_unchanged_tree_measured_in_one_run_passes() -> None:
     metrics = ("p50_ms", "p99_ms", "deliveries_per_s", "loss_pct")
     assert set(found) == {(c, m) for c in ("sio", "channels") for m in metrics}
     assert "regressed" not in found.values() and "missing" not in found.values(), found
+
+
+def test_a_delay_in_the_current_side_measured_in_one_run_fails_on_that_contender() -> None:
+    document = json.loads(AB_SLOW.read_text())
+    assert list(document["settings"]["injected_delay_ms"]) == ["sio@HEAD"]
+    found = statuses(document)
+    assert found[("sio", "p50_ms")] == "regressed"
+    assert all(status != "regressed" for (c, _), status in found.items() if c != "sio"), found
 
 
 def test_a_slowed_contender_regresses_and_only_that_one() -> None:
