@@ -117,6 +117,7 @@ class RateSource(_Model):
     deliveries_per_operation: float = Field(gt=0)
     capacities: dict[str, float] = Field(default_factory=dict)
     ratio: float | None = None  # stronger / weaker calibrated capacity
+    at_least: tuple[str, ...] = Field(default=(), strict=False)  # ramp ended before the knee
     method: str = ""
     backend: str = ""
 

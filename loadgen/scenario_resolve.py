@@ -227,6 +227,7 @@ def with_capacity(scenario: Scenario, calibration: Calibration) -> Scenario:
         deliveries_per_operation=per_operation,
         capacities={c.contender: float(c.msgs_per_s) for c in calibration.capacities},
         ratio=calibration.ratio,
+        at_least=tuple(c.contender for c in calibration.capacities if c.bounded == "above"),
         method=calibration.method,
         backend=calibration.backend,
     )

@@ -23,9 +23,12 @@ def rate_source(document: Mapping[str, Any]) -> dict[str, Any] | None:
     return dict(source) if isinstance(source, Mapping) else None
 
 
-def _capacities(capacities: Mapping[str, float]) -> str:
+def _capacities(capacities: Mapping[str, float], at_least: Sequence[str] = ()) -> str:
     ordered = sorted(capacities.items(), key=lambda item: -item[1])
-    return ", ".join(f"{name} {value:,.0f} msgs/s" for name, value in ordered)
+    return ", ".join(
+        f"{name} {'at least ' if name in at_least else ''}{value:,.0f} msgs/s"
+        for name, value in ordered
+    )
 
 
 def headline_text(calibration: Mapping[str, Any]) -> str:
@@ -36,10 +39,15 @@ def headline_text(calibration: Mapping[str, Any]) -> str:
         return f"Capacity given on the command line: {value:,.0f} msgs/s (not measured)."
     ratio = calibration.get("ratio")
     where = f"{calibration.get('backend', '?')} backend"
-    text = f"Sustainable load on this machine (echo shape, {where}): {_capacities(capacities)}"
+    at_least = calibration.get("at_least") or [
+        c["contender"] for c in calibration.get("contenders", []) if c.get("bounded") == "above"
+    ]
+    listed = _capacities(capacities, at_least)
+    text = f"Sustainable load on this machine (echo shape, {where}): {listed}"
     if ratio:
         ordered = sorted(capacities, key=lambda name: -capacities[name])
-        text += f"; {ordered[0]} sustains {ratio:.1f}x the load of {ordered[-1]}"
+        more = "at least " if ordered[0] in at_least else ""
+        text += f"; {ordered[0]} sustains {more}{ratio:.1f}x the load of {ordered[-1]}"
     return text + "."
 
 
