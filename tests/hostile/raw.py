@@ -77,13 +77,14 @@ async def open_sio(base_url: str, token: str) -> RawWs:
 
 
 async def sio_reply(conn: RawWs, wait: float = TIMEOUT) -> str:
-    """The next Socket.IO packet (text), Engine.IO pings answered on the way."""
+    """The next Socket.IO packet (text) that is not a room delivery; pings answered."""
     while True:
         frame = await conn.recv(wait)
         if frame == "2":
             await conn.send("3")
             continue
-        assert isinstance(frame, str), frame
+        if isinstance(frame, bytes) or frame.startswith(('42["msg"', '451-["msg"')):
+            continue  # a delivery to the room (or its attachment)
         return frame
 
 
@@ -141,3 +142,51 @@ def read_until_closed(sock: socket.socket, timeout: float) -> tuple[bytes, bool]
         return data, False
     except ConnectionResetError:
         return data, True
+
+
+# --- Either server, one shape of reply ---------------------------------------------------------
+
+
+class Chat:
+    """A hand-made contract client for either server: requests in, reply dicts out."""
+
+    def __init__(self, contender: str, conn: RawWs) -> None:
+        self.contender = contender
+        self.conn = conn
+        self._next = 0
+
+    @classmethod
+    async def open(cls, contender: str, base_url: str, token: str) -> Chat:
+        if contender.startswith("sio"):
+            return cls(contender, await open_sio(base_url, token))
+        return cls(contender, await open_channels(base_url, token))
+
+    async def request(self, op: str, **data: Any) -> dict[str, Any]:
+        """``{"ok": True, ...}`` or ``{"error": {"code", "message"}}`` on both servers."""
+        self._next += 1
+        if self.contender.startswith("sio"):
+            reply: dict[str, Any] = await sio_request(self.conn, self._next, op, data)
+            return reply
+        frame = await channels_request(self.conn, self._next, op, **data)
+        if frame["type"] == "error":
+            return {"error": {"code": frame["code"], "message": frame["message"]}}
+        return {k: v for k, v in frame.items() if k not in ("type", "ref")}
+
+    async def presence(self, room: str) -> list[str]:
+        reply = await self.request("presence", room=room)
+        users: list[str] = reply["users"]
+        return users
+
+    async def wait_presence(self, room: str, users: list[str], within: float) -> float:
+        """Seconds until presence of ``room`` is ``users``; fails after ``within``."""
+        start = asyncio.get_running_loop().time()
+        while True:
+            seen = await self.presence(room)
+            waited = asyncio.get_running_loop().time() - start
+            if seen == users:
+                return waited
+            assert waited < within, f"presence of {room} still {seen} after {waited:.1f} s"
+            await asyncio.sleep(0.1)
+
+    async def close(self) -> None:
+        await self.conn.close()
