@@ -41,6 +41,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._head_bytes = 0
         self._head_done = False
+        self._tail = b""  # the last bytes seen, for a head end split across reads
         self._head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -53,13 +54,20 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         if not self._head_done:
-            self._head_bytes += len(data)
+            self._head_bytes += self._head_part(data)
             if self._head_bytes > self.max_head_bytes:
                 self._refuse("431 Request Header Fields Too Large", "request head too large")
                 return
             if self._head_timer is None:
                 self._start_head_timer()
         super().data_received(data)
+
+    def _head_part(self, data: bytes) -> int:
+        """How many bytes of ``data`` belong to the request head (its body is not counted)."""
+        seen = self._tail + data
+        end = seen.find(b"\r\n\r\n")
+        self._tail = data[-3:]
+        return len(data) if end < 0 else max(0, end + 4 - (len(seen) - len(data)))
 
     def on_headers_complete(self) -> None:
         self._head_done = True
@@ -70,6 +78,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
         self._head_done = False  # a keep-alive connection's next request has a head to come
         self._head_bytes = 0
+        self._tail = b""
 
     def _start_head_timer(self) -> None:
         self._head_timer = self.loop.call_later(self.head_timeout, self._head_late)

@@ -99,7 +99,9 @@ def deploy(request: pytest.FixtureRequest, tmp: Path) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module", params=DEPLOYMENTS, ids=lambda d: f"{d[0]}-{d[1]}")
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     yield from deploy(request, tmp_path_factory.mktemp("hostile"))
 
 

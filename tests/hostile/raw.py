@@ -57,16 +57,17 @@ def ws_url(http_url: str, path: str) -> str:
 
 
 async def open_ws(url: str, **kwargs: Any) -> RawWs:
-    ws = await websockets.connect(url, max_size=None, ping_interval=None, **kwargs)
+    kwargs.setdefault("ping_interval", None)
+    ws = await websockets.connect(url, max_size=None, **kwargs)
     return RawWs(ws)
 
 
 # --- Socket.IO (Engine.IO v4) by hand ----------------------------------------------------------
 
 
-async def open_sio(base_url: str, token: str) -> RawWs:
-    """Engine.IO open + Socket.IO CONNECT with ``auth={"token": token}``; pings answered."""
-    conn = await open_ws(ws_url(base_url, "/socket.io/?EIO=4&transport=websocket"))
+async def open_sio(base_url: str, token: str, **kwargs: Any) -> RawWs:
+    """Engine.IO open + Socket.IO CONNECT with ``auth={"token": token}``."""
+    conn = await open_ws(ws_url(base_url, "/socket.io/?EIO=4&transport=websocket"), **kwargs)
     opening = await conn.recv()
     assert isinstance(opening, str) and opening.startswith("0"), opening
     await conn.send("40" + json.dumps({"token": token}))

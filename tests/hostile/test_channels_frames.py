@@ -31,8 +31,16 @@ DEEP = "[" * 300 + "]" * 300
         ('{"type":"msg","ref":1,"room":"r","id":[1],"ts":1,"body":"x"}', 1),
         ("[" * 2000 + "]" * 2000, None),
     ],
-    ids=["type-list", "type-object", "type-number", "ref-deep", "ref-object", "ref-long",
-         "id-list", "deep-array"],
+    ids=[
+        "type-list",
+        "type-object",
+        "type-number",
+        "ref-deep",
+        "ref-object",
+        "ref-long",
+        "id-list",
+        "deep-array",
+    ],
 )
 async def test_bad_shape_gets_bad_request(channels_server: Server, frame: str, ref: object) -> None:
     chat = Chat("channels", await open_channels(channels_server.url, channels_server.token("u")))

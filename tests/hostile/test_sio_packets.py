@@ -49,7 +49,9 @@ def error_code(frame: str, ack_id: int | None) -> str:
         ('42["join"', None),
     ],
 )
-async def test_malformed_packet_gets_bad_request(sio_server: Server, packet: str, ack_id: int | None) -> None:
+async def test_malformed_packet_gets_bad_request(
+    sio_server: Server, packet: str, ack_id: int | None
+) -> None:
     chat = await member(sio_server, "fuzz")
     try:
         await chat.conn.send(packet)
