@@ -35,6 +35,8 @@ def bad(message: str) -> ChatError:
 
 def check_packet(pkt: packet.Packet) -> None:
     """Raise ``ChatError`` when a decoded packet is not one the server can dispatch safely."""
+    if pkt.packet_type in (packet.CONNECT, packet.DISCONNECT):
+        return  # python-socketio answers a namespace it does not serve (CONNECT_ERROR)
     if pkt.namespace not in (None, "/"):
         raise bad(f"unknown namespace {str(pkt.namespace)[:64]!r}")
     if pkt.packet_type in EVENT_TYPES:
