@@ -21,7 +21,8 @@ def _cell(value: Any) -> str:
 def render_markdown(doc: dict[str, Any]) -> str:
     """A Markdown section: one table per probe, one column per contender."""
     contenders: dict[str, dict[str, Any]] = doc["contenders"]
-    names = list(contenders)
+    order = doc.get("scenario", {}).get("contenders", [])
+    names = [n for n in order if n in contenders] + [n for n in contenders if n not in order]
     lines = ["## Robustness", ""]
     limits = ", ".join(f"{k} {v}" for k, v in sorted(doc.get("settings", {}).items()))
     if limits:

@@ -93,12 +93,17 @@ async def count_frames(ws: ClientConnection, answer_pings: bool) -> tuple[int, b
     return frames, ws.protocol.close_rcvd is not None
 
 
-async def open_half(host: str, port: int, partial: bool) -> asyncio.StreamReader:
-    """A TCP connection that never completes a request head (half of them start one)."""
+async def open_half(
+    host: str, port: int, partial: bool
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A TCP connection that never completes a request head (``partial``: it starts one).
+
+    Keep the writer: a collected ``StreamWriter`` closes its connection.
+    """
     reader, writer = await asyncio.open_connection(host, port)
     if partial:
         writer.write(b"GET /ws/chat/ HTTP/1.1\r\nHost: x\r\n")
-    return reader
+    return reader, writer
 
 
 async def closed_by_server(reader: asyncio.StreamReader) -> None:

@@ -65,11 +65,28 @@ class Probes(_Strict):
     malformed_storm: MalformedStorm | None = None
 
 
+class Limits(_Strict):
+    """Hostile-client limits to run with instead of the production defaults (tests, studies)."""
+
+    send_queue_bytes: int | None = Field(default=None, ge=1)
+    send_queue_seconds: float | None = Field(default=None, gt=0)
+    presence_ttl_s: float | None = Field(default=None, gt=0)
+    head_timeout_s: float | None = Field(default=None, gt=0)
+
+    def server(self) -> dict[str, Any]:
+        fields = ("send_queue_bytes", "send_queue_seconds", "presence_ttl_s")
+        return {k: getattr(self, k) for k in fields if getattr(self, k) is not None}
+
+    def asgi(self) -> dict[str, Any]:
+        return {} if self.head_timeout_s is None else {"head_timeout_s": self.head_timeout_s}
+
+
 class RobustnessScenario(_Strict):
     name: str
     description: str = ""
     contenders: tuple[str, ...] = ("sio", "channels")
     backend: str = Field(default="memory", pattern="^(memory|redis)$")
+    limits: Limits = Limits()
     probes: Probes = Probes()
 
 

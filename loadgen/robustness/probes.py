@@ -64,49 +64,77 @@ async def users_in(watcher: ChatClient, room: str) -> list[str]:
 
 
 async def slow_consumer(target: Target, p: SlowConsumer) -> dict[str, Any]:
+    """Others' latency without, then with, members that stop reading; when they are cut off."""
     room = f"slow-{next(_ids)}"
-    latencies: list[float] = []
+    latencies: list[tuple[int, float]] = []  # (message id, latency) of every delivery
     readers = [await target.client(f"reader{n}", room) for n in range(p.readers)]
     for chat in readers:
-        chat.on_message = lambda msg, received: latencies.append(received - float(msg["ts"]))
+        chat.on_message = lambda msg, got: latencies.append((msg["id"], got - float(msg["ts"])))
+    sender, watcher = await target.client("sender", room), await target.client("watcher", room)
+    fan_out = FanOut(sender, room, p.rate, "x" * p.body_bytes)
+    first = await fan_out.run(p.duration_s / 4)
+    await asyncio.sleep(0.5)
+    baseline = percentiles([lat for _, lat in latencies])
     slow = [
         await hostile.open_raw(
             target.contender, target.url, target.token(f"slow{n}"), room, stalled=True
         )
         for n in range(p.slow)
     ]
-    sender, watcher = await target.client("sender", room), await target.client("watcher", room)
-    body = "x" * p.body_bytes
     start_rss, peak_rss, cut_off = target.rss(), 0, None
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    sent = 0
-    while (elapsed := loop.time() - start) < p.duration_s:
-        due = start + sent / p.rate
-        if loop.time() < due:
-            await asyncio.sleep(due - loop.time())
-        sender.send_nowait(room, sent, time.monotonic(), body, on_ack=lambda *_: None)
-        sent += 1
-        if sent % max(1, int(p.rate / 4)) == 0:
-            peak_rss = max(peak_rss, target.rss())
-            if cut_off is None and not any(
-                u.startswith("slow") for u in await users_in(watcher, room)
-            ):
-                cut_off = elapsed
+
+    async def watch(elapsed: float) -> None:
+        nonlocal peak_rss, cut_off
+        peak_rss = max(peak_rss, target.rss())
+        if cut_off is None and not any(u.startswith("slow") for u in await users_in(watcher, room)):
+            cut_off = elapsed
+
+    sent = await fan_out.run(p.duration_s, watch) - first
     await asyncio.sleep(1.0)
+    during = [lat for msg_id, lat in latencies if msg_id >= first]
     growth = (peak_rss - start_rss) / MIB
-    stalled_for = cut_off if cut_off is not None else p.duration_s
     for conn in slow:
         hostile.drop(conn)
     for chat in (*readers, sender, watcher):
         await chat.close()
     return {
         "server_rss_growth_mib": round(growth, 1),
-        "server_rss_growth_mib_per_s": round(growth / stalled_for, 2),
+        "server_rss_growth_mib_per_s": round(growth / (cut_off or p.duration_s), 2),
         "cut_off_after_s": None if cut_off is None else round(cut_off, 1),
-        "others_delivered": f"{len(latencies)}/{sent * p.readers}",
-        **{f"others_latency_{k}": v for k, v in percentiles(latencies).items()},
+        "others_delivered": f"{len(during)}/{sent * p.readers}",
+        **{f"others_latency_before_{k}": v for k, v in baseline.items()},
+        **{f"others_latency_{k}": v for k, v in percentiles(during).items()},
     }
+
+
+@dataclass
+class FanOut:
+    """Messages into a room at a steady rate (open loop), the send time as ``ts``; ids go on
+    counting across runs, so each run's deliveries can be told apart."""
+
+    sender: ChatClient
+    room: str
+    rate: float
+    body: str
+    sent: int = 0
+
+    async def run(
+        self, seconds: float, every_quarter_s: Callable[[float], Any] | None = None
+    ) -> int:
+        """Send for ``seconds``; return the total sent so far (the next message's id)."""
+        loop = asyncio.get_running_loop()
+        start, sent = loop.time(), 0
+        while (elapsed := loop.time() - start) < seconds:
+            due = start + sent / self.rate
+            if loop.time() < due:
+                await asyncio.sleep(due - loop.time())
+            msg_id = self.sent + sent
+            self.sender.send_nowait(self.room, msg_id, time.monotonic(), self.body, lambda *_: None)
+            sent += 1
+            if every_quarter_s is not None and sent % max(1, int(self.rate / 4)) == 0:
+                await every_quarter_s(elapsed)
+        self.sent += sent
+        return self.sent
 
 
 async def disconnect_churn(target: Target, p: DisconnectChurn) -> dict[str, Any]:
@@ -142,7 +170,7 @@ async def disconnect_churn(target: Target, p: DisconnectChurn) -> dict[str, Any]
         await watcher.close()
         del round_no
     return {
-        "ghosts_after_0_5_s": worst_ghosts,
+        "ghosts_half_a_second_after": worst_ghosts,
         "ghost_lifetime_max_s": round(max(lifetimes), 2),
         f"ghosts_left_after_{p.wait_s:g}_s": left,
     }
@@ -158,12 +186,10 @@ async def _steady(sender: ChatClient, room: str, rate: float, stop: asyncio.Even
 
 async def half_open_flood(target: Target, p: HalfOpenFlood, host: str, port: int) -> dict[str, Any]:
     before = target.rss()
-    readers = [
-        await hostile.open_half(host, port, partial=n % 2 == 1) for n in range(p.connections)
-    ]
+    flood = [await hostile.open_half(host, port, n % 2 == 1) for n in range(p.connections)]
     grown = (target.rss() - before) / MIB
     start = time.monotonic()
-    closing = [asyncio.create_task(hostile.closed_by_server(r)) for r in readers]
+    closing = [asyncio.create_task(hostile.closed_by_server(r)) for r, _ in flood]
     connects, failures = [], 0
     for n in range(p.healthy_connects):
         began = time.monotonic()
@@ -179,6 +205,8 @@ async def half_open_flood(target: Target, p: HalfOpenFlood, host: str, port: int
     reclaimed = time.monotonic() - start if not pending else None
     for task in pending:
         task.cancel()
+    for _, writer in flood:
+        writer.close()
     return {
         "server_rss_growth_mib": round(grown, 1),
         "reclaimed_after_s": None if reclaimed is None else round(reclaimed, 1),

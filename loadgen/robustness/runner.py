@@ -27,9 +27,13 @@ def settings(config: ServerConfig, asgi: AsgiSettings) -> dict[str, Any]:
 
 
 async def run_contender(
-    contender: str, scenario: RobustnessScenario, config: ServerConfig, log_dir: Path
+    contender: str,
+    scenario: RobustnessScenario,
+    config: ServerConfig,
+    asgi: AsgiSettings,
+    log_dir: Path,
 ) -> dict[str, Any]:
-    group = start_servers(contender, config, log_dir=log_dir / contender)
+    group = start_servers(contender, config, asgi=asgi, log_dir=log_dir / contender)
     try:
         spec = group.servers[0].spec
 
@@ -62,9 +66,11 @@ def run(
 ) -> dict[str, Any]:
     """Every contender of ``scenario`` in turn; the result document."""
     extra: dict[str, Any] = {"redis_url": redis_url} if redis_url else {}
+    extra.update(scenario.limits.server())
     config = ServerConfig(backend=scenario.backend, **extra)  # type: ignore[arg-type]
+    asgi = AsgiSettings(**scenario.limits.asgi())
     results = {
-        contender: asyncio.run(run_contender(contender, scenario, config, log_dir))
+        contender: asyncio.run(run_contender(contender, scenario, config, asgi, log_dir))
         for contender in scenario.contenders
     }
-    return document(scenario, results, settings(config, AsgiSettings()))
+    return document(scenario, results, settings(config, asgi))
