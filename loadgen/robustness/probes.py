@@ -180,7 +180,7 @@ async def _steady(sender: ChatClient, room: str, rate: float, stop: asyncio.Even
     n = 0
     while not stop.is_set():
         n += 1
-        sender.send_nowait(room, n, time.monotonic(), "x" * 256, on_ack=lambda *_: None)
+        sender.send_nowait(room, n, time.monotonic(), "x" * 1024, on_ack=lambda *_: None)
         await asyncio.sleep(1 / rate)
 
 

@@ -58,6 +58,7 @@ def ws_url(http_url: str, path: str) -> str:
 
 async def open_ws(url: str, **kwargs: Any) -> RawWs:
     kwargs.setdefault("ping_interval", None)
+    kwargs.setdefault("close_timeout", 1)
     ws = await websockets.connect(url, max_size=None, **kwargs)
     return RawWs(ws)
 
@@ -101,8 +102,8 @@ async def sio_request(conn: RawWs, ack_id: int, event: str, data: Any) -> Any:
 # --- Channels by hand ----------------------------------------------------------------------------
 
 
-async def open_channels(base_url: str, token: str) -> RawWs:
-    return await open_ws(ws_url(base_url, f"/ws/chat/?token={quote(token)}"))
+async def open_channels(base_url: str, token: str, **kwargs: Any) -> RawWs:
+    return await open_ws(ws_url(base_url, f"/ws/chat/?token={quote(token)}"), **kwargs)
 
 
 async def channels_reply(conn: RawWs, wait: float = TIMEOUT) -> dict[str, Any]:
@@ -157,10 +158,10 @@ class Chat:
         self._next = 0
 
     @classmethod
-    async def open(cls, contender: str, base_url: str, token: str) -> Chat:
+    async def open(cls, contender: str, base_url: str, token: str, **kwargs: Any) -> Chat:
         if contender.startswith("sio"):
-            return cls(contender, await open_sio(base_url, token))
-        return cls(contender, await open_channels(base_url, token))
+            return cls(contender, await open_sio(base_url, token, **kwargs))
+        return cls(contender, await open_channels(base_url, token, **kwargs))
 
     async def request(self, op: str, **data: Any) -> dict[str, Any]:
         """``{"ok": True, ...}`` or ``{"error": {"code", "message"}}`` on both servers."""
