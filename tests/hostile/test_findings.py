@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import TIMING
-from tests.hostile.conftest import Server
-from tests.hostile.raw import Chat
+from tests.hostile.conftest import HEAD_TIMEOUT_S, Server, start
+from tests.hostile.raw import Chat, read_until_closed, tcp_connect
 
 pytestmark = pytest.mark.integration
 
@@ -63,3 +64,22 @@ async def test_token_is_checked_at_connect_only(server: Server) -> None:
         assert (await chat.request("join", room="anyone-may-join"))["ok"]
     finally:
         await chat.close()
+
+
+def test_daphne_holds_a_silent_connection(
+    request: pytest.FixtureRequest, tmp_path: Path, prefix: str
+) -> None:
+    """Finding E: Daphne has no request-head timeout (Twisted's idle timeout is 12 hours).
+
+    The uvicorn contenders close such a connection after the head timeout (2 s in these tests,
+    test_http_limits.py); Daphne still holds it after twice that.
+    """
+    group = start(request, "channels-daphne", "memory", tmp_path, prefix)
+    try:
+        spec = group.servers[0].spec
+        sock = tcp_connect(spec.host, spec.port)
+        _, closed = read_until_closed(sock, 2 * HEAD_TIMEOUT_S)
+        sock.close()
+        assert not closed, "Daphne closed a silent connection: update docs/findings.md (E)"
+    finally:
+        group.stop()
