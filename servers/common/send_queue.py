@@ -5,7 +5,8 @@ packets per socket without limit, and a Channels consumer blocked on a send leav
 piling up in the channel layer. This ASGI middleware sits between each server and uvicorn and
 gives every WebSocket the same policy: outgoing frames go into one queue per connection, written
 in order by one task; when the frames not yet accepted by the transport exceed
-``send_queue_bytes``, or the oldest has waited ``send_queue_seconds``, the connection is cut off:
+``send_queue_bytes``, or the oldest has waited ``send_queue_seconds`` (checked as frames are
+queued: a queue that does not grow costs nothing more), the connection is cut off:
 its queue is dropped, a close frame (1008) is attempted, and the application receives
 ``websocket.disconnect`` so it leaves its rooms and presence as on any other disconnect.
 """
@@ -50,10 +51,6 @@ class SendQueue:
         self._reading: asyncio.Task[Message] | None = None
         self.done = False  # the connection is over: later frames are dropped
         self._accepted = False  # before the handshake completes, frames go straight through
-
-    @property
-    def cut_off(self) -> bool:
-        return self._cut.done()
 
     async def send(self, message: Message) -> None:
         if message["type"] not in _QUEUED or not self._accepted:
