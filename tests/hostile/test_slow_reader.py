@@ -84,7 +84,10 @@ async def test_never_reading_member_is_cut_off(server: Server) -> None:
                 break
         assert cut_after is not None, "the never-reading member was never cut off"
         growth = server.rss() - before
-        await asyncio.sleep(1.0)
+        for _ in range(50):  # late is not lost: give the last deliveries up to 5 s
+            if seen[0] >= sent:
+                break
+            await asyncio.sleep(0.1)
         print(
             f"{server.contender}-{server.backend}: cut off after {cut_after:.1f} s "
             f"({sent} msgs), RSS +{growth / 2**20:.1f} MiB, healthy got {seen[0]}/{sent}"
