@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml package.json package-lock.json
 
 install: $(STAMP)
 
+# The main job (README): calibrate this machine, run echo, room-chat and fanout for every
+# contender at 25/50/75 % of the weaker one's capacity, write the report. Exit 0 = compared.
 bench: $(STAMP)
 	$(BIN)/bench suite --quick
 

@@ -102,8 +102,15 @@ def run(
     coordinator: Annotated[
         str | None, typer.Option(help="Redis URL: `bench worker`s there take the plan's shares")
     ] = None,
+    capacity: Annotated[
+        float | None,
+        typer.Option(help="msgs/s a capacity_fraction is a share of (else calibrate first)"),
+    ] = None,
 ) -> None:
-    """Run scenarios against every contender; print a table; write a result file."""
+    """Run scenarios against every contender; print a table; write a result file.
+
+    A file stating its rate as traffic.capacity_fraction is first calibrated on this machine
+    (about a minute), unless --capacity gives the msgs/s it is a share of."""
     from loadgen.run_command import run_files
     from loadgen.runner import RunOptions
 
@@ -125,7 +132,7 @@ def run(
         out_dir=out, workers=workers, redis_url=redis_url, client=client, pin=pin,
         deflate=deflate, coordinator=coordinator,
     )  # fmt: skip
-    raise typer.Exit(run_files(scenarios, cli, options))
+    raise typer.Exit(run_files(scenarios, cli, options, capacity=capacity))
 
 
 @app.command()
@@ -165,17 +172,40 @@ def worker(
 
 @app.command()
 def suite(
-    quick: Annotated[bool, typer.Option(help="short phases, sio and channels only")] = False,
+    quick: Annotated[bool, typer.Option(help="short steps, sio and channels (+ Node)")] = False,
     out: Annotated[Path, typer.Option(help="where results and the report go")] = Path("results"),
     redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
     contender: Annotated[list[str] | None, typer.Option(help="only these contenders")] = None,
+    strict: Annotated[bool, typer.Option(help="exit 1 when an expectation failed")] = False,
+    capacity: Annotated[
+        float | None, typer.Option(help="msgs/s to take the loads' shares of (skips calibrating)")
+    ] = None,
 ) -> None:
-    """The standard suite (echo, room-chat, fanout) on Redis if reachable, then a report."""
-    from loadgen.suite import run_suite
+    """Calibrate, then the standard suite (echo, room-chat, fanout) at 25/50/75 % of the weaker
+    contender's capacity, then a report. Exit 0: compared (failed expectations are findings);
+    1: an invalid run (or --strict and a failed expectation); 2: bad input."""
+    from loadgen.suite import SuiteSettings, run_suite
 
-    raise typer.Exit(
-        run_suite(quick=quick, out_dir=out, redis_url=redis_url, contenders=tuple(contender or ()))
-    )
+    settings = SuiteSettings(
+        quick=quick, out_dir=out, redis_url=redis_url, contenders=tuple(contender or ()),
+        strict=strict, capacity=capacity,
+    )  # fmt: skip
+    raise typer.Exit(run_suite(settings))
+
+
+@app.command()
+def calibrate(
+    contender: Annotated[list[str] | None, typer.Option(help="default: sio and channels")] = None,
+    backend: Annotated[str, typer.Option(help="memory or redis")] = "memory",
+    out: Annotated[Path, typer.Option(help="where ramp results and calibration.json go")] = (
+        Path("results")
+    ),
+    redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
+) -> None:
+    """Measure each contender's sustainable load on this machine with a fast ramp."""
+    from loadgen.calibrate_command import calibrate_command
+
+    raise typer.Exit(calibrate_command(tuple(contender or ()), backend, out, redis_url))
 
 
 @app.command()
@@ -234,25 +264,68 @@ def compare(
 
 @app.command()
 def check(
-    current: Annotated[list[Path], typer.Argument(help="result file(s) of this run")],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="result file(s) of this run; with --base: one scenario file"),
+    ] = None,
     baseline: Annotated[
-        list[Path], typer.Option(help="stored baseline result (repeatable), results/baselines/")
-    ],
-    tolerance: Annotated[float, typer.Option(help="relative change allowed (0.10 = 10%)")] = 0.10,
+        list[Path] | None,
+        typer.Option(help="stored baseline result (repeatable), results/baselines/"),
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option(help="GITREF: run that commit's servers and this tree's, interleaved"),
+    ] = None,
+    tolerance: Annotated[
+        float | None, typer.Option(help="relative change allowed (default 0.10; --base 0.20)")
+    ] = None,
     reference: Annotated[str, typer.Option(help="contender to judge the others by")] = "reference",
     json_out: Annotated[Path | None, typer.Option("--json", help="also write JSON here")] = None,
+    contender: Annotated[list[str] | None, typer.Option(help="--base: only these")] = None,
+    repetitions: Annotated[int, typer.Option(min=1, help="--base: A/B pairs per contender")] = 3,
+    duration: Annotated[float, typer.Option(help="--base: measured seconds per run")] = 3.0,
+    fraction: Annotated[
+        float, typer.Option(help="--base: share of the calibrated sustainable load")
+    ] = 0.5,
+    allow_dirty: Annotated[
+        bool, typer.Option(help="--base: measure uncommitted changes (labelled @work)")
+    ] = False,
+    out: Annotated[Path, typer.Option(help="--base: where the result goes")] = Path(
+        "results/check"
+    ),
+    redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
 ) -> None:
     """CI regression gate: exit 1 when a tracked metric regressed significantly beyond tolerance.
 
-    Markdown on stdout, also appended to $GITHUB_STEP_SUMMARY when set.
+    Stored-baseline mode: FILES against --baseline (same runner). A/B mode: --base GITREF
+    [SCENARIO] (default scenarios/ci-short.yaml) runs the base commit's servers (git worktree)
+    and this tree's in one run, interleaved, at a calibrated load below the knee. Markdown on
+    stdout, also appended to $GITHUB_STEP_SUMMARY when set. Exit 2: bad input.
     """
+    if base is not None:
+        from loadgen.abtest.command import DEFAULT_SCENARIO, ABSettings, check_base
+        from loadgen.runner import RunOptions
+
+        if baseline or (files and len(files) > 1):
+            typer.echo("error: --base takes at most one scenario file and no --baseline", err=True)
+            raise typer.Exit(2)
+        settings = ABSettings(
+            ref=base, scenario=files[0] if files else DEFAULT_SCENARIO,
+            contenders=tuple(contender or ()), repetitions=repetitions, measured_s=duration,
+            fraction=fraction, tolerance=0.20 if tolerance is None else tolerance,
+            allow_dirty=allow_dirty, json_path=json_out,
+        )  # fmt: skip
+        raise typer.Exit(check_base(settings, RunOptions(out_dir=out, redis_url=redis_url)))
     from report.commands import check_command
 
+    if not files or not baseline:
+        typer.echo("error: give result files and --baseline, or --base GITREF", err=True)
+        raise typer.Exit(2)
     raise typer.Exit(
         check_command(
-            current,
+            files,
             baseline,
-            tolerance=tolerance,
+            tolerance=0.10 if tolerance is None else tolerance,
             reference=reference,
             json_path=json_out,
         )

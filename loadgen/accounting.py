@@ -8,7 +8,13 @@ returns counts per phase; counts merge across receivers and workers by addition.
 Definitions (per receiver and sender stream, the stream's seqs numbered from 0):
 - expected: messages sent while the receiver was certainly in the room;
 - optional: messages sent around a churn of the receiver (it may or may not get them);
-- lost: expected messages that never arrived;
+- late: messages that arrived after the run's deadline (plan end + drain), within the grace
+  period that follows it (their latency is known: late is not lost);
+- undelivered: expected messages still missing when the grace period ended; split into
+- queued: undelivered, but the receiver's server was still delivering when the grace period
+  ran out (a saturated server's queue), and
+- lost: undelivered with evidence of loss (the receiver's connection dropped, or nothing
+  arrived any more while deliveries were outstanding);
 - duplicate: a message that arrived again;
 - out of order: a message that arrived after one with a higher seq of the same stream;
 - unexpected: a message from a stream of a room the receiver never joined;
@@ -79,10 +85,12 @@ class DeliveryTracker:
 
 @dataclass(slots=True)
 class DeliveryCounts:
-    """Mergeable counts (add them); ``lost = expected - received``."""
+    """Mergeable counts (add them); ``lost = expected - received - queued``."""
 
     expected: int = 0
     received: int = 0
+    late: int = 0
+    queued: int = 0
     optional: int = 0
     optional_received: int = 0
     duplicates: int = 0
@@ -91,8 +99,12 @@ class DeliveryCounts:
     stray: int = 0
 
     @property
-    def lost(self) -> int:
+    def undelivered(self) -> int:
         return self.expected - self.received
+
+    @property
+    def lost(self) -> int:
+        return self.expected - self.received - self.queued
 
     @property
     def loss_pct(self) -> float:
@@ -104,7 +116,14 @@ class DeliveryCounts:
         return self
 
     def as_dict(self) -> dict[str, float]:
-        return {**asdict(self), "lost": self.lost, "loss_pct": self.loss_pct}
+        return {
+            **asdict(self), "lost": self.lost, "loss_pct": self.loss_pct,
+            "undelivered": self.undelivered,
+        }  # fmt: skip
+
+    def mark_queued(self) -> None:
+        """Call what is still missing queued, not lost (the server was still delivering)."""
+        self.queued = self.expected - self.received
 
 
 @dataclass(slots=True)

@@ -1,152 +1,42 @@
 """``bench capacity``: find each contender's maximum sustainable load under an SLO.
 
 Every step is a real short run through :func:`loadgen.runner.run_scenario` (its own result
-file); :mod:`loadgen.capacity_search` picks the loads and :mod:`loadgen.capacity_model` judges
+file); :mod:`loadgen.capacity_search` picks the loads and :mod:`loadgen.capacity_step` judges
 the runs. Contenders are searched side by side, one step each in turn, so that drift in the
 machine does not favour one of them; at equal loads they run the identical plan (same seed).
-The capacity result (``kind: sio-vs-channels-bench/capacity``) is rewritten after every step,
-so Ctrl-C keeps what was measured.
+A contender's servers keep running from one of its steps to the next while the step before
+left no backlog (a :class:`~loadgen.server_pool.ServerPool`); otherwise they are restarted,
+and each step says which. The capacity result (``kind: sio-vs-channels-bench/capacity``) is
+rewritten after every step, so Ctrl-C keeps what was measured.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import sys
 import time
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO, get_args
+from typing import Any, TextIO
 
 from loadgen import environment
-from loadgen.capacity_model import (
-    DIMENSIONS,
-    Dimension,
-    SloError,
-    StepRecord,
-    base_load,
-    judge_step,
-    load_limits,
-    parse_slo,
-    scenario_at,
-    unit_of,
-)
+from loadgen.capacity_model import STEP_GRACE_S, unit_of
+from loadgen.capacity_plan import BadInputError, Plan, prepare
+from loadgen.capacity_plan import CapacityRequest as CapacityRequest  # bench.py's entry point
 from loadgen.capacity_report import comparison, maximum, render
-from loadgen.capacity_search import SearchSettings, Trial, conclude, next_load
-from loadgen.expectations import Expectation
+from loadgen.capacity_search import Trial, conclude, next_load
+from loadgen.capacity_step import SERVED_RATIO_MIN, Server, StepRecord, judge_step, restart_reason
 from loadgen.results import write_result
 from loadgen.runner import ROOT, RunError, RunOptions, resolve_redis, run_scenario
-from loadgen.scenario import Contender, Scenario, ScenarioError, dump, load_scenario, scenario_hash
+from loadgen.scenario import dump, scenario_hash
+from loadgen.server_pool import ServerPool
 
-SCHEMA_VERSION = 1
+# 2: the interval and its votes, each step's conditions and server (reused or restarted).
+SCHEMA_VERSION = 2
 KIND = "sio-vs-channels-bench/capacity"
 EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 1, 2
-# Default search range around the start load when --max / --min are not given.
-DEFAULT_SPAN = 64.0
-
-
-@dataclass(frozen=True)
-class CapacityRequest:
-    """What ``bench capacity`` was asked (None: the scenario's or the search's default)."""
-
-    scenario: Path
-    slo: str
-    dimension: str = "rate"
-    start: float | None = None
-    max_load: float | None = None
-    min_load: float | None = None
-    step_factor: float = 2.0
-    precision: float = 0.05
-    confirm: int = 1
-    warmup_s: float = 2.0
-    step_s: float = 5.0
-    max_steps: int = 30
-    cli: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # scenario overrides
-
-
-class BadInputError(ValueError):
-    """The request cannot run; the message says why."""
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A checked request: the scenario, the SLO, the contenders and the search settings."""
-
-    base: Scenario
-    source: str
-    slo: tuple[Expectation, ...]
-    dimension: Dimension
-    contenders: tuple[str, ...]
-    settings: SearchSettings
-    warmup_s: float
-    step_s: float
-
-    def scenario(self, load: float) -> Scenario:
-        return scenario_at(
-            self.base, self.dimension, load, warmup_s=self.warmup_s, steady_s=self.step_s,
-            slo=self.slo,
-        )  # fmt: skip
-
-
-def prepare(request: CapacityRequest, contenders: tuple[str, ...]) -> Plan:
-    """Check everything that can be checked before a server starts; :class:`BadInputError`."""
-    try:
-        slo = parse_slo(request.slo)
-    except SloError as exc:
-        raise BadInputError(f"bad --slo: {exc}") from None
-    if request.dimension not in DIMENSIONS:
-        raise BadInputError(
-            f"bad --dimension {request.dimension!r}: use one of {', '.join(DIMENSIONS)}"
-        )
-    dimension: Dimension = "connections" if request.dimension == "connections" else "rate"
-    try:
-        base = load_scenario(request.scenario, cli=request.cli, env=os.environ)
-    except ScenarioError as exc:
-        raise BadInputError(str(exc)) from None
-    known = get_args(Contender)
-    for name in contenders:
-        if name not in known:
-            raise BadInputError(f"unknown contender {name!r}: use one of {', '.join(known)}")
-        if name not in base.contenders:
-            raise BadInputError(f"{name!r} is not a contender of {base.name!r}: {base.contenders}")
-    chosen = tuple(c for c in base.contenders if not contenders or c in contenders)
-    if request.warmup_s < 0 or request.step_s <= 0:
-        raise BadInputError("--warmup must be >= 0 and --step-duration > 0 seconds")
-    settings = _settings(request, base, dimension)
-    problems = settings.problems()
-    if problems:
-        raise BadInputError("bad search settings: " + "; ".join(problems))
-    plan = Plan(base, str(request.scenario), slo, dimension, chosen, settings,
-                request.warmup_s, request.step_s)  # fmt: skip
-    for load in (settings.min_load, settings.start, settings.max_load):
-        try:
-            plan.scenario(load)
-        except ValueError as exc:
-            raise BadInputError(str(exc)) from None
-    return plan
-
-
-def _settings(request: CapacityRequest, base: Scenario, dimension: Dimension) -> SearchSettings:
-    lowest, highest = load_limits(dimension)
-    integer = dimension == "connections"
-    start = request.start if request.start is not None else base_load(base, dimension)
-    max_load = request.max_load or min(start * DEFAULT_SPAN, highest)
-    min_load = request.min_load or max(start / DEFAULT_SPAN, lowest)
-    if integer:
-        start, max_load, min_load = (
-            float(round(start)),
-            float(int(max_load)),
-            float(round(min_load)),
-        )
-    return SearchSettings(
-        start=start, max_load=max_load, min_load=min_load, step_factor=request.step_factor,
-        precision=request.precision, confirm=request.confirm, integer=integer,
-        max_steps=request.max_steps,
-    )  # fmt: skip
 
 
 def new_document(plan: Plan, capacity_id: str) -> dict[str, Any]:
@@ -169,6 +59,10 @@ def new_document(plan: Plan, capacity_id: str) -> dict[str, Any]:
             "warmup_s": plan.warmup_s,
             "step_duration_s": plan.step_s,
             "drain_s": plan.base.drain_s,
+            "votes": 2 * plan.settings.confirm + 1,
+            "served_ratio_min": SERVED_RATIO_MIN,
+            "step_grace_s": STEP_GRACE_S,
+            "reuse_servers": plan.reuse_servers,
         },
         "contenders": {
             name: {"steps": [], "maximum": None, "search_s": 0.0} for name in plan.contenders
@@ -184,7 +78,13 @@ def _say(stream: TextIO | None, text: str) -> None:
 
 
 def run_step(
-    plan: Plan, contender: str, load: float, index: int, options: RunOptions
+    plan: Plan,
+    contender: str,
+    load: float,
+    index: int,
+    options: RunOptions,
+    server: tuple[Server, str],
+    run_at_load: int,
 ) -> tuple[StepRecord, bool]:
     """One real run of ``contender`` at ``load``: (its record, whether Ctrl-C stopped it)."""
     began = time.monotonic()
@@ -192,17 +92,41 @@ def run_step(
     path, document = asyncio.run(run_scenario(plan.scenario(load), plan.source, step_options))
     record = judge_step(
         document, plan.slo, index=index, load=load, result=str(path),
-        elapsed_s=time.monotonic() - began,
+        elapsed_s=time.monotonic() - began, server=server[0], server_why=server[1],
+        run_at_load=run_at_load,
     )  # fmt: skip
     interrupted = any("interrupted" in r for r in document.get("partial_reasons", []))
     return record, interrupted
 
 
+def _server_state(
+    pool: ServerPool | None, name: str, last: StepRecord | None
+) -> tuple[Server, str]:
+    """Whether the next step of contender ``name`` runs on its running servers, and why (not)."""
+    if last is None:
+        return "started", "the first step of the search"
+    if pool is None:
+        return "restarted", "reuse of servers between steps is turned off"
+    if pool.running(name):
+        return "reused", "kept running: the step before left no backlog"
+    return "restarted", restart_reason(last) or "a server had exited"
+
+
 def search(plan: Plan, options: RunOptions, out: Path, progress: TextIO | None) -> dict[str, Any]:
-    """Run the interleaved searches; write ``out`` after every step; return the document."""
+    """Run the interleaved searches; write ``out`` after every step; return the document.
+
+    Every server the search starts is stopped before it returns, also on errors and Ctrl-C.
+    """
+    with ServerPool() as pool:
+        kept = pool if plan.reuse_servers else None
+        return _search(plan, dataclasses.replace(options, server_pool=kept), out, progress)
+
+
+def _search(plan: Plan, options: RunOptions, out: Path, progress: TextIO | None) -> dict[str, Any]:
     document = new_document(plan, out.stem)
     unit = document["search"]["unit"]
     trials: dict[str, list[Trial]] = {c: [] for c in plan.contenders}
+    last: dict[str, StepRecord | None] = dict.fromkeys(plan.contenders)
     active = list(plan.contenders)
     began = time.monotonic()
     stopped = ""
@@ -214,15 +138,20 @@ def search(plan: Plan, options: RunOptions, out: Path, progress: TextIO | None) 
                 continue
             entry = document["contenders"][contender]
             index = len(entry["steps"]) + 1
-            _say(progress, f"search {contender} step {index}: {load:g} {unit}")
+            server = _server_state(options.server_pool, contender, last[contender])
+            run = 1 + sum(1 for t in trials[contender] if t.load == load)
+            _say(progress, f"search {contender} step {index}: {load:g} {unit} ({server[0]})")
             try:
-                record, interrupted = run_step(plan, contender, load, index, options)
+                record, interrupted = run_step(plan, contender, load, index, options, server, run)
             except RunError as exc:
                 stopped = f"stopped: {exc}"
                 break
             trials[contender].append(Trial(load, record.outcome))
             entry["steps"].append(record.as_dict())
             entry["search_s"] += record.elapsed_s
+            last[contender] = record
+            if options.server_pool is not None and restart_reason(record):
+                options.server_pool.discard(contender)
             why = f" ({'; '.join(record.reasons)})" if record.reasons else ""
             _say(
                 progress,

@@ -15,8 +15,10 @@ COLUMNS = (
     ("p50 ms", "p50_ms", "{:.2f}"),
     ("p99 ms", "p99_ms", "{:.2f}"),
     ("msgs/s", "msgs_per_s", "{:.1f}"),
+    ("served", "served_ratio", "{:.1%}"),
     ("loss", "loss", "{}"),
     ("valid", "valid", "{}"),
+    ("servers", "server", "{}"),
 )
 
 
@@ -24,11 +26,33 @@ def _load(value: float | None, unit: str) -> str:
     return "-" if value is None else f"{value:.4g} {unit}"
 
 
+def interval(conclusion: Conclusion) -> dict[str, Any] | None:
+    """The interval the answer lies in: highest pass, lowest fail, spread, and their votes."""
+    if conclusion.max_load is None and conclusion.ceiling is None:
+        return None
+    return {
+        "pass": conclusion.max_load,
+        "fail": conclusion.ceiling,
+        "spread": conclusion.spread,
+        "pass_votes": conclusion.max_votes,
+        "fail_votes": conclusion.ceiling_votes,
+    }
+
+
+def _found_text(conclusion: Conclusion, unit: str) -> str:
+    low, top, spread = conclusion.max_load, conclusion.ceiling, conclusion.spread
+    passed = f" in {conclusion.max_votes} runs" if conclusion.max_votes else ""
+    failed = f" in {conclusion.ceiling_votes} runs" if conclusion.ceiling_votes else ""
+    width = "" if spread is None else f"; spread {spread:.1%}"
+    return f"{_load(low, unit)} (passed{passed}; {_load(top, unit)} failed{failed}{width})"
+
+
 def maximum(conclusion: Conclusion, unit: str) -> dict[str, Any]:
-    """The ``maximum`` entry of one contender: status, the load, and a sentence saying it."""
+    """The ``maximum`` entry of one contender: status, the load (the highest pass), the
+    interval it lies in with its spread, and a sentence saying it."""
     low, top = conclusion.max_load, conclusion.ceiling
     texts = {
-        "found": f"{_load(low, unit)} (passes; {_load(top, unit)} fails the SLO)",
+        "found": _found_text(conclusion, unit),
         "at_least": f"at least {_load(low, unit)}: passed at the search's maximum",
         "none": f"none: the SLO fails even at {_load(top, unit)}, the search's minimum",
         "step_limit": f"unknown: the step limit ended the search (highest pass {_load(low, unit)})",
@@ -51,6 +75,7 @@ def maximum(conclusion: Conclusion, unit: str) -> dict[str, Any]:
         "load": low,
         "ceiling": top,
         "ceiling_outcome": conclusion.ceiling_outcome,
+        "interval": interval(conclusion),
         "non_monotone": list(conclusion.non_monotone),
         "unit": unit,
         "text": text,

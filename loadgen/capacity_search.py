@@ -2,20 +2,24 @@
 
 The search raises the offered load in geometric steps (``start``, ``start * factor``, ...) until
 a step breaks the SLO, then bisects between the highest passing and the lowest failing load
-until they are within ``precision`` of each other. The answer is the highest passing load.
+until they are within ``precision`` of each other. The answer is an interval: the highest load
+judged passing and the lowest judged failing, with its spread (``high / low - 1``).
 
 Each trial has one of three outcomes:
 
-- ``pass``: the run met the SLO;
+- ``pass``: the run met the SLO, kept up with the offered load and its queue did not grow;
 - ``fail``: it did not (the server's limit);
 - ``unknown``: the run measured nothing usable about the server, above all because the load
   generator itself was the bottleneck. An unknown load is a ceiling the search cannot look
   past, never a limit of the server: the search stops raising and narrows below it, and the
   conclusion says "at least X".
 
-Noise: a failing load is re-run up to ``confirm`` more times and judged by majority (a pass on
-the first try is accepted). A pass above a load that was judged failing is kept in the record
-and reported as non-monotone, but does not move the answer.
+Noise (a step near the knee is a coin toss): the two bounds of the interval, the lowest failing
+load and, once something failed, the highest passing one, are run up to ``2 * confirm + 1``
+times each and decided by ``confirm + 1`` agreeing runs before the search moves on. Every
+bisection point becomes a bound, so each is decided by majority; loads passed while raising,
+far below the knee, run once. A pass above a load judged failing is kept and reported as
+non-monotone, but does not move the answer.
 
 No I/O, no clock: the caller runs trials and feeds them back.
 """
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Outcome = Literal["pass", "fail", "unknown"]
+OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "unknown")
 Verdict = Literal["pass", "fail", "unknown", "undecided"]
 Status = Literal["found", "at_least", "loadgen_limited", "none", "step_limit", "running"]
 # Statuses that answer the question; anything else means the search could not complete.
@@ -45,7 +50,8 @@ class SearchSettings:
         step_factor: the geometric step, up while passing, down while failing from the start.
         precision: stop when the lowest failing load is within ``(1 + precision)`` of the
             highest passing one.
-        confirm: extra runs of a failing (or unmeasurable) load, judged by majority.
+        confirm: the bounds of the interval run up to ``2 * confirm + 1`` times, decided
+            by ``confirm + 1`` agreeing runs (1: a majority of 3; 0: one run decides).
         integer: loads are whole numbers (a connection count).
         max_steps: a safety cap on the number of trials.
     """
@@ -94,6 +100,52 @@ class Trial:
 
 
 @dataclass(frozen=True)
+class Judgement:
+    """One load's verdict from its trials so far.
+
+    ``verdict`` is decided by a majority, or provisional (the leading outcome so far), or
+    ``undecided`` (runs tied); ``agree`` of ``runs`` gave it.
+    """
+
+    verdict: Verdict
+    decided: bool
+    runs: int
+    agree: int
+
+    @property
+    def votes(self) -> str:
+        """``"2/3"``: the runs that gave the verdict, of the runs made."""
+        return f"{self.agree}/{self.runs}"
+
+
+def judge(outcomes: Sequence[Outcome], confirm: int) -> Judgement:
+    """Judge one load from its trials: ``confirm + 1`` agreeing runs decide; runs split three
+    ways (pass, fail, unknown with ``confirm`` 1) decide ``unknown``: it cannot be judged."""
+    if not outcomes:
+        return Judgement("undecided", False, 0, 0)
+    runs = len(outcomes)
+    counts = {kind: outcomes.count(kind) for kind in OUTCOMES}
+    for kind in OUTCOMES:
+        if counts[kind] >= confirm + 1:
+            return Judgement(kind, True, runs, counts[kind])
+    if runs >= 2 * confirm + 1:
+        return Judgement("unknown", True, runs, counts["unknown"])
+    top = max(counts.values())
+    leaders = [kind for kind in OUTCOMES if counts[kind] == top]
+    if len(leaders) == 1:
+        return Judgement(leaders[0], False, runs, top)
+    return Judgement("undecided", False, runs, 0)
+
+
+def judgements(trials: Sequence[Trial], confirm: int) -> dict[float, Judgement]:
+    """Each load tried, with its judgement, in the order first tried."""
+    by_load: dict[float, list[Outcome]] = {}
+    for trial in trials:
+        by_load.setdefault(trial.load, []).append(trial.outcome)
+    return {load: judge(outcomes, confirm) for load, outcomes in by_load.items()}
+
+
+@dataclass(frozen=True)
 class Conclusion:
     """What the trials say about the maximum sustainable load.
 
@@ -106,6 +158,7 @@ class Conclusion:
         ceiling: the lowest load judged failing or unknown (None when every load passed).
         ceiling_outcome: what the ceiling was judged.
         non_monotone: loads that passed although a lower load was judged failing.
+        max_votes, ceiling_votes: how the bounds were decided (``"2/3"``: 2 of 3 runs).
     """
 
     status: Status
@@ -114,49 +167,28 @@ class Conclusion:
     ceiling_outcome: Outcome | None
     trials: int
     non_monotone: tuple[float, ...] = field(default=())
+    max_votes: str | None = None
+    ceiling_votes: str | None = None
 
     @property
     def complete(self) -> bool:
         return self.status in COMPLETE
 
-
-def verdict(outcomes: Sequence[Outcome], confirm: int) -> Verdict:
-    """Judge one load from its trials, in the order they ran.
-
-    A first pass is accepted at once. Otherwise ``confirm + 1`` passes or fails decide
-    (majority of ``2 * confirm + 1``), and ``confirm + 1`` unmeasurable runs make it unknown.
-    """
-    if not outcomes:
-        return "undecided"
-    needed = confirm + 1
-    passes = outcomes.count("pass")
-    fails = outcomes.count("fail")
-    if passes and not fails:
-        return "pass"
-    if passes >= needed:
-        return "pass"
-    if fails >= needed:
-        return "fail"
-    if outcomes.count("unknown") >= needed:
-        return "unknown"
-    return "undecided"
-
-
-def verdicts(trials: Sequence[Trial], confirm: int) -> dict[float, Verdict]:
-    """Each load tried, with its verdict, in the order first tried."""
-    by_load: dict[float, list[Outcome]] = {}
-    for trial in trials:
-        by_load.setdefault(trial.load, []).append(trial.outcome)
-    return {load: verdict(outcomes, confirm) for load, outcomes in by_load.items()}
+    @property
+    def spread(self) -> float | None:
+        """How wide the interval is: ``ceiling / max_load - 1`` (None without both bounds)."""
+        if self.max_load is None or self.ceiling is None or self.max_load <= 0:
+            return None
+        return self.ceiling / self.max_load - 1
 
 
 def _bracket(
-    judged: dict[float, Verdict],
+    judged: dict[float, Judgement],
 ) -> tuple[float | None, float | None, Outcome | None, tuple[float, ...]]:
     """(highest pass below the ceiling, ceiling, the ceiling's verdict, passes above it)."""
-    tops = [(load, v) for load, v in judged.items() if v in ("fail", "unknown")]
+    tops = [(load, j.verdict) for load, j in judged.items() if j.verdict in ("fail", "unknown")]
     ceiling, kind = min(tops) if tops else (None, None)
-    passes = [load for load, v in judged.items() if v == "pass"]
+    passes = [load for load, j in judged.items() if j.verdict == "pass"]
     below = [load for load in passes if ceiling is None or load < ceiling]
     above = tuple(sorted(load for load in passes if ceiling is not None and load >= ceiling))
     outcome: Outcome | None = None if kind is None else ("fail" if kind == "fail" else "unknown")
@@ -187,8 +219,8 @@ def _narrow_enough(low: float, high: float, settings: SearchSettings) -> bool:
     return high <= low * (1 + settings.precision)
 
 
-def _candidate(judged: dict[float, Verdict], settings: SearchSettings) -> float | None:
-    """The next load by the rules alone (None when the search is done)."""
+def _candidate(judged: dict[float, Judgement], settings: SearchSettings) -> float | None:
+    """The next new load by the rules alone (None when the search is done)."""
     if not judged:
         return _round(settings.start, settings)
     low, ceiling, _, _ = _bracket(judged)
@@ -206,17 +238,32 @@ def _candidate(judged: dict[float, Verdict], settings: SearchSettings) -> float 
     return _round((low + ceiling) / 2, settings)
 
 
+def _to_confirm(trials: Sequence[Trial], judged: dict[float, Judgement]) -> float | None:
+    """A load that must run again before the search moves on: a split load, else a bound of
+    the interval (the ceiling; the highest pass once there is a ceiling) not yet decided."""
+    for trial in reversed(trials):
+        if judged[trial.load].verdict == "undecided":
+            return trial.load
+    low, ceiling, _, _ = _bracket(judged)
+    if ceiling is not None and not judged[ceiling].decided:
+        return ceiling
+    if ceiling is not None and low is not None and not judged[low].decided:
+        return low
+    return None
+
+
 def next_load(trials: Sequence[Trial], settings: SearchSettings) -> float | None:
     """The load to try next, or None when the search is over.
 
-    A load whose verdict is still open (a failure awaiting confirmation) is tried again
-    first; a candidate that was already judged ends the search (it cannot narrow further).
+    A bound of the interval still awaiting its majority is tried again first; a candidate
+    that was already tried ends the search (it cannot narrow further).
     """
     if len(trials) >= settings.max_steps:
         return None
-    judged = verdicts(trials, settings.confirm)
-    if trials and judged[trials[-1].load] == "undecided":
-        return trials[-1].load
+    judged = judgements(trials, settings.confirm)
+    again = _to_confirm(trials, judged)
+    if again is not None:
+        return again
     candidate = _candidate(judged, settings)
     if candidate is None or candidate in judged:
         return None
@@ -225,12 +272,14 @@ def next_load(trials: Sequence[Trial], settings: SearchSettings) -> float | None
 
 def conclude(trials: Sequence[Trial], settings: SearchSettings) -> Conclusion:
     """What the trials so far say (status ``running`` while :func:`next_load` has more)."""
-    judged = verdicts(trials, settings.confirm)
+    judged = judgements(trials, settings.confirm)
     low, ceiling, kind, above = _bracket(judged)
     status: Status
     if next_load(trials, settings) is not None:
         status = "running"
-    elif len(trials) >= settings.max_steps and _candidate(judged, settings) is not None:
+    elif len(trials) >= settings.max_steps and (
+        _to_confirm(trials, judged) is not None or _candidate(judged, settings) is not None
+    ):
         status = "step_limit"
     elif kind == "unknown":
         status = "loadgen_limited"
@@ -240,4 +289,8 @@ def conclude(trials: Sequence[Trial], settings: SearchSettings) -> Conclusion:
         status = "none"
     else:
         status = "found"
-    return Conclusion(status, low, ceiling, kind, len(trials), above)
+    return Conclusion(
+        status, low, ceiling, kind, len(trials), above,
+        max_votes=judged[low].votes if low is not None else None,
+        ceiling_votes=judged[ceiling].votes if ceiling is not None else None,
+    )  # fmt: skip

@@ -22,6 +22,7 @@ import redis.asyncio as aioredis
 from loadgen import worker_channel
 from loadgen.faults import FaultInjector, Step
 from loadgen.resources import ResourceSampler
+from loadgen.server_pool import Lease, ServerPool
 from loadgen.worker_channel import to_monotonic
 from servers.common.config import ServerConfig
 from servers.launch import AsgiSettings, ServerDiedError, ServerGroup, start_servers
@@ -115,6 +116,9 @@ class RunContext:
     faults: list[Step] = field(default_factory=list)
     redis_server: RedisServer | None = None  # the Redis this run started (for Redis faults)
     on_tick: Callable[[str, dict[str, Any]], None] | None = None
+    server_pool: ServerPool | None = None  # servers outlive the run there (capacity steps)
+    server_python: str = sys.executable  # another tree's servers (bench check --base): its
+    server_cwd: str | None = None  # interpreter and its source directory
 
 
 @dataclass
@@ -243,10 +247,16 @@ def _rss(group: ServerGroup) -> float:
 
 async def run_contender(ctx: RunContext) -> RunOutcome:
     ctx.run_dir.mkdir(parents=True, exist_ok=True)
-    group = start_servers(
-        ctx.contender, ctx.config, instances=ctx.instances, asgi=ctx.asgi,
-        log_dir=ctx.run_dir, cpus=ctx.server_cpus,
-    )  # fmt: skip
+
+    def start() -> ServerGroup:
+        return start_servers(
+            ctx.contender, ctx.config, instances=ctx.instances, asgi=ctx.asgi,
+            log_dir=ctx.run_dir, cpus=ctx.server_cpus, python=ctx.server_python,
+            cwd=ctx.server_cwd,
+        )  # fmt: skip
+
+    lease = ctx.server_pool.take(ctx.contender, start) if ctx.server_pool else Lease(start(), False)
+    group = lease.group
     workers: list[Worker] = []
     partial: list[str] = []
     sampler: ResourceSampler | None = None
@@ -289,14 +299,15 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
         await _stop_workers(workers)
     finally:
         resources = (await sampler.stop()).as_dict() if sampler else {}
+        log_paths = lease.run_logs(ctx.run_dir)
         servers = [
             {"instance": s.spec.instance, "pid": s.pid, "port": s.spec.port,
-             "log": str(s.log_path), "asgi_server": s.spec.asgi_server,
+             "log": str(log), "asgi_server": s.spec.asgi_server,
              "cpus": list(group.cpus) if group.cpus else None}
-            for s in group.servers
+            for s, log in zip(group.servers, log_paths, strict=True)
         ]  # fmt: skip
-        log_paths = [s.log_path for s in group.servers]
-        group.stop()
+        if ctx.server_pool is None:  # else the pool's owner stops them
+            group.stop()
         await _reap(workers)
         results = [r for r in [await w.result() for w in workers] if r is not None]
     interrupted = "interrupted (Ctrl-C)" in partial

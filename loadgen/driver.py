@@ -11,6 +11,7 @@ measuring with its own monotonic clock, started together by wall-clock) read it 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import time
 from array import array
@@ -22,6 +23,7 @@ from typing import Any
 import psutil
 
 from loadgen.accounting import (
+    OUT_OF_ORDER,
     DeliveryCounts,
     DeliveryReport,
     DeliveryTracker,
@@ -53,6 +55,28 @@ EARLY_S = 0.001  # how early a send may go rather than wait for a timer that can
 
 
 @dataclass
+class Grace:
+    """The grace period after the deadline, and how it ended.
+
+    ``drained``: nothing outstanding any more; ``stalled``: nothing arrived for ``stall_s``
+    while deliveries were outstanding (what is missing is lost); ``cap``: ``cap_s`` ran out
+    while deliveries still arrived (what is missing was still queued); ``stopped``: the run
+    was stopped; ``none``: not reached.
+    """
+
+    cap_s: float
+    stall_s: float
+    used_s: float = 0.0
+    ended: str = "none"
+    ended_at_s: float | None = None  # seconds from the run's start
+    outstanding_at_end: int = 0
+    served_per_s_at_end: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
 class Samples:
     """Everything one worker measured; merged across workers by :mod:`loadgen.merge`."""
 
@@ -62,6 +86,8 @@ class Samples:
     ack: list[LatencyHistogram] = field(default_factory=list)
     acked: list[int] = field(default_factory=list)
     sent: list[int] = field(default_factory=list)
+    late: list[int] = field(default_factory=list)  # deliveries received after the deadline
+    acks_late: list[int] = field(default_factory=list)
     connect: LatencyHistogram = field(default_factory=LatencyHistogram)
     lag: LatencyHistogram = field(default_factory=LatencyHistogram)
     timeseries: TimeSeries = field(default_factory=TimeSeries)
@@ -76,6 +102,8 @@ class Samples:
             setattr(self, name, [LatencyHistogram() for _ in range(self.phases)])
         self.acked = [0] * self.phases
         self.sent = [0] * self.phases
+        self.late = [0] * self.phases
+        self.acks_late = [0] * self.phases
 
 
 class Driver:
@@ -100,12 +128,18 @@ class Driver:
         self.clients: dict[int, ChatClient] = {}
         self.trackers: dict[int, DeliveryTracker] = {}
         self.t_start = 0.0  # monotonic time of the plan's time 0 (start of the first phase)
+        # The deadline (plan end + drain): what arrives later is late, within the grace period.
+        self.deadline = float("inf")
+        self.received = 0  # new deliveries (not duplicates or strays), for the grace period
+        self.ack_errors = 0
+        self.grace = Grace(plan.grace_s, plan.stall_s)
         self.stopping = asyncio.Event()
         self.open_loop = plan.mode == "open"
         self._closing = False
         self.reconnect_policy = ReconnectPolicy()
         self.outages: list[list[Any]] = []  # [connection, dropped at, back at or None]
         self._reconnecting: set[int] = set()
+        self._expected_upper = 0
         self._stream_times = [s.times for s in plan.streams]
         self._stream_lengths = plan.stream_lengths  # one list shared by every tracker
         self._stream_phase_starts = [s.phase_starts[1:-1] for s in plan.streams]
@@ -122,6 +156,13 @@ class Driver:
     async def connect_all(self, t_connect0: float) -> None:
         """Open every connection at its planned offset from ``t_connect0`` and join its rooms."""
         await asyncio.gather(*(self._connect_one(i, t_connect0) for i in self.mine))
+        plan = self.plan
+        self._expected_upper = sum(
+            len(plan.streams[s])
+            for i in self.clients
+            for room in plan.connections[i].rooms
+            for s in plan.room_streams[room]
+        )
 
     async def _connect_one(self, index: int, t_connect0: float) -> None:
         conn = self.plan.connections[index]
@@ -178,6 +219,7 @@ class Driver:
         series = samples.timeseries
         record = tracker.record
         open_loop = self.open_loop
+        late_counts = samples.late
 
         def on_message(msg: dict[str, Any], received: float) -> None:
             msg_id = msg["id"]
@@ -199,13 +241,17 @@ class Driver:
             delivery[phase].record(corrected_us if corrected_us > 0 else 1)
             uncorrected[phase].record(actual_us if actual_us > 0 else 1)
             series.add_delivery(received - self.t_start, corrected_us)
-            record(msg_id)
+            if record(msg_id) <= OUT_OF_ORDER:
+                self.received += 1
+                if received > self.deadline:
+                    late_counts[phase] += 1
 
         return on_message
 
     def _on_ack(self, reply: dict[str, Any], received: float) -> None:
         msg_id = reply.get("id")
         if msg_id is None or "error" in reply:
+            self.ack_errors += 1
             self._count_error(reply.get("error", {}).get("code", "ack_without_id"), received)
             return
         stream = msg_id >> SEQ_BITS
@@ -216,6 +262,9 @@ class Driver:
         latency = received - sent + (late if late > 0 else 0.0)
         self.samples.ack[phase].record(max(1, int(latency * 1e6)))
         self.samples.acked[phase] += 1
+        self.samples.timeseries.add_acked(received - self.t_start)
+        if received > self.deadline:
+            self.samples.acks_late[phase] += 1
 
     def _on_error(self, error: dict[str, Any]) -> None:
         self._count_error(str(error.get("code", "error_event")), time.monotonic())
@@ -293,10 +342,49 @@ class Driver:
             await self._run_open()
         else:
             await asyncio.gather(*(self._run_closed(i) for i in self.clients))
-        end = t_start + self.plan.duration_s + self.plan.drain_s
-        await self._sleep_until(end)
+        self.deadline = t_start + self.plan.duration_s + self.plan.drain_s
+        await self._sleep_until(self.deadline)
+        await self._grace_period()
         if self._pending:
             await asyncio.wait(self._pending, timeout=self.plan.drain_s or 1.0)
+
+    def outstanding(self) -> tuple[int, int]:
+        """``(deliveries, acks)`` this worker still waits for (deliveries: an upper bound,
+        churn's optional deliveries counted as expected)."""
+        acks = sum(self.samples.sent) - sum(self.samples.acked) - self.ack_errors
+        return self._expected_upper - self.received, acks if self.open_loop else 0
+
+    async def _grace_period(self) -> None:
+        """Keep receiving after the deadline until nothing is outstanding, nothing arrives any
+        more, or the cap; see :class:`Grace`."""
+        grace = self.grace
+        begun = last_change = time.monotonic()
+        last = (self.received, sum(self.samples.acked))
+        history = [(begun, self.received)]
+        while True:
+            now = time.monotonic()
+            deliveries, acks = self.outstanding()
+            if self.stopping.is_set():
+                grace.ended = "stopped"
+            elif deliveries <= 0 and acks <= 0:
+                grace.ended = "drained"
+            elif now - last_change >= grace.stall_s:
+                grace.ended = "stalled"
+            elif now - begun >= grace.cap_s:
+                grace.ended = "cap"
+            if grace.ended != "none":
+                break
+            await asyncio.sleep(0.05)
+            current = (self.received, sum(self.samples.acked))
+            if current != last:
+                last, last_change = current, time.monotonic()
+            history.append((time.monotonic(), self.received))
+        grace.used_s = now - begun
+        grace.ended_at_s = now - self.t_start
+        grace.outstanding_at_end = max(0, deliveries) + max(0, acks)
+        recent = [(t, n) for t, n in history if t >= now - 1.0] or history[-1:]
+        span = now - recent[0][0]
+        grace.served_per_s_at_end = (self.received - recent[0][1]) / span if span > 0 else 0.0
 
     async def _sleep_until(self, when: float) -> None:
         """Sleep until ``when`` (monotonic), waking early when the run is stopped."""
@@ -354,10 +442,12 @@ class Driver:
                     continue
                 received = time.monotonic()
                 if "error" in reply:
+                    self.ack_errors += 1
                     self._count_error(reply["error"].get("code", "error"), received)
                 else:
                     self.samples.ack[phase].record(max(1, int((received - now) * 1e6)))
                     self.samples.acked[phase] += 1
+                    self.samples.timeseries.add_acked(received - self.t_start)
             else:
                 await self._other(index, op, room)
 
@@ -416,13 +506,19 @@ class Driver:
         all), and the lost deliveries by second of intended send time."""
         report = DeliveryReport([DeliveryCounts() for _ in self.plan.phases])
         by_second: dict[int, int] = {}
+        dropped = {outage[0] for outage in self.outages}
         for index in self.mine:
             tracker = self.trackers.get(index) or DeliveryTracker(self._stream_lengths)
             part = reconcile(self.plan, index, tracker)
+            if self.grace.ended == "cap" and index in self.clients and index not in dropped:
+                for counts in part.phases:  # still arriving when the grace period ran out
+                    counts.mark_queued()
             report.merge(part)
             if part.total().lost:
                 for second, n in lost_by_second(self.plan, index, tracker).items():
                     by_second[second] = by_second.get(second, 0) + n
+        for phase, counts in enumerate(report.phases):
+            counts.late = self.samples.late[phase]
         return report, by_second
 
     async def close(self) -> None:

@@ -231,6 +231,7 @@ def build_plan(scenario: Scenario) -> Plan:
         ramp_up_s=ramp,
         drain_s=scenario.drain_s,
         instances=scenario.instances,
+        grace_s=scenario.grace_s,
     )
 
 

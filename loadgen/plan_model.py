@@ -125,6 +125,8 @@ class Plan:
     ramp_up_s: float
     drain_s: float
     instances: int
+    grace_s: float = 15.0  # after the drain: keep receiving late deliveries up to this long
+    stall_s: float = 3.0  # ... and stop earlier when nothing arrives for this long
 
     @property
     def duration_s(self) -> float:

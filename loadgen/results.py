@@ -12,11 +12,16 @@ import os
 from pathlib import Path
 from typing import Any
 
+from loadgen.accounting import DeliveryCounts
 from loadgen.expectations import evaluate
 from loadgen.plan_model import PhaseWindow
-from loadgen.stats import LatencyHistogram
+from loadgen.saturation import Saturation
+from loadgen.served import WindowFlow
+from loadgen.stats import LatencyHistogram, censored_summary
 
-SCHEMA_VERSION = 1
+# 2: late/lost/queued, served and offered rates, saturation, grace, censored percentiles;
+# files of schema 1 still load (readers fall back where a key is missing).
+SCHEMA_VERSION = 2
 KIND = "sio-vs-channels-bench/result"
 # A run is invalid (loadgen_bound) when the load generator fell behind its plan by more than
 # this at the 99th percentile of sends, or used more than this share of one core.
@@ -37,13 +42,24 @@ def phase_summary(
     errors: int,
     dropped: int,
     server: dict[str, float],
-) -> dict[str, Any]:
-    """The key figures of one phase, under the names expectations use (KNOWN_METRICS)."""
+    flow: WindowFlow,
+    saturation: Saturation,
+    floor_ms: float,
+) -> tuple[dict[str, Any], list[str]]:
+    """The key figures of one phase, under the names expectations use (KNOWN_METRICS), and
+    the percentile keys that are lower bounds (undelivered deliveries make them unknowable).
+
+    ``floor_ms``: how long an undelivered message had been waiting, at least, when the grace
+    period ended (see :func:`loadgen.stats.censored_summary`).
+    """
     delivery: LatencyHistogram = merged_phase["delivery"]
     latency = delivery.summary()
-    counts = merged_phase["accounting"]
-    duration = max(window.duration_s, 1e-9)
+    counts: DeliveryCounts = merged_phase["accounting"]
+    percentiles, censored = censored_summary(delivery, counts.undelivered, floor_ms)
     ack = merged_phase["ack"].summary()
+    uncorrected = merged_phase["delivery_uncorrected"].summary()
+    sent, acked = merged_phase["sent"], merged_phase["acked"]
+    acks_on_time = acked - merged_phase.get("acks_late", 0)
     summary: dict[str, Any] = {
         "p50_ms": latency.p50_ms,
         "p90_ms": latency.p90_ms,
@@ -51,19 +67,35 @@ def phase_summary(
         "p999_ms": latency.p999_ms,
         "p9999_ms": latency.p9999_ms,
         "max_ms": latency.max_ms,
+        **percentiles,
         "mean_ms": latency.mean_ms,
         "deliveries": latency.count,
-        "uncorrected_p50_ms": merged_phase["delivery_uncorrected"].summary().p50_ms,
-        "uncorrected_p99_ms": merged_phase["delivery_uncorrected"].summary().p99_ms,
+        "uncorrected_p50_ms": uncorrected.p50_ms,
+        "uncorrected_p99_ms": uncorrected.p99_ms,
         "ack_p50_ms": ack.p50_ms,
         "ack_p99_ms": ack.p99_ms,
         "connect_p99_ms": connect.summary().p99_ms,
-        "sent": merged_phase["sent"],
-        "acked": merged_phase["acked"],
-        "msgs_per_s": merged_phase["acked"] / duration,
-        "deliveries_per_s": latency.count / duration,
+        "sent": sent,
+        "acked": acked,
+        "msgs_per_s": flow.served_msgs_per_s,
+        "deliveries_per_s": flow.served_deliveries_per_s,
+        "offered_msgs_per_s": flow.offered_msgs_per_s,
+        "offered_deliveries_per_s": flow.offered_deliveries_per_s,
+        "served_msgs_per_s": flow.served_msgs_per_s,
+        "served_deliveries_per_s": flow.served_deliveries_per_s,
+        "served_ratio": saturation.served_ratio,
+        "saturated": int(saturation.saturated),
+        "latency_growth_ms": saturation.latency_growth_ms,
+        "queue_s": saturation.queue_s,
         "loss": counts.lost,
         "loss_pct": counts.loss_pct,
+        "lost": counts.lost,
+        "late": counts.late,
+        "queued": counts.queued,
+        "undelivered": counts.undelivered,
+        "backlog_at_deadline": counts.late + counts.undelivered,
+        "acks_outstanding_at_deadline": max(0, sent - acks_on_time),
+        "over_range": delivery.over_range(),
         "expected": counts.expected,
         "received": counts.received,
         "duplicates": counts.duplicates,
@@ -73,10 +105,11 @@ def phase_summary(
         "dropped": dropped,
         **server,
     }
-    return {
+    clean = {
         k: (None if isinstance(v, float) and not math.isfinite(v) else v)
         for k, v in summary.items()
     }
+    return clean, censored
 
 
 def validity(lag: LatencyHistogram, cpu: list[dict[str, float]]) -> dict[str, Any]:

@@ -9,6 +9,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from loadgen.calibrate import CalibrationError
+from loadgen.calibrate_command import resolve_rates
+from loadgen.calibration_model import Calibration
 from loadgen.runner import RunError, RunOptions, run_scenario
 from loadgen.scenario import ScenarioError, load_scenario
 from loadgen.summary_table import render_summary
@@ -22,9 +25,15 @@ def run_files(
     options: RunOptions,
     out: TextIO = sys.stdout,
     written: list[Path] | None = None,
+    calibration: Calibration | None = None,
+    capacity: float | None = None,
 ) -> int:
     """Run each scenario file in turn; 0 ok, 1 an expectation failed or a run is invalid or
-    partial, 2 bad input (nothing is run when any file is invalid)."""
+    partial, 2 bad input (nothing is run when any file is invalid).
+
+    A file stating its rate as ``capacity_fraction`` is resolved with ``calibration``, else
+    with ``capacity`` (msgs/s), else with a calibration measured first (one, shared by every
+    such file of the same backend)."""
     try:
         scenarios = [(load_scenario(p, cli=cli, env=os.environ), str(p)) for p in paths]
     except ScenarioError as exc:
@@ -33,6 +42,11 @@ def run_files(
     if not scenarios:
         print("error: no scenario file given", file=sys.stderr)
         return EXIT_BAD_INPUT
+    try:
+        scenarios = resolve_rates(scenarios, options, calibration, capacity, out)
+    except (CalibrationError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED if isinstance(exc, CalibrationError) else EXIT_BAD_INPUT
     status = EXIT_OK
     for scenario, source in scenarios:
         try:

@@ -12,9 +12,12 @@ from loadgen.contender_run import RunOutcome
 from loadgen.faults import recovery
 from loadgen.plan_model import PhaseWindow, Plan
 from loadgen.results import check_expectations, phase_summary, validity
+from loadgen.saturation import Saturation, classify
 from loadgen.scenario import Scenario
+from loadgen.served import window_flow
 from loadgen.serverlogs import summarize
 from loadgen.stats import LatencyHistogram
+from loadgen.timeseries import SecondRow
 from loadgen.worker_result import merge_worker_results
 
 
@@ -28,9 +31,13 @@ def server_figures(resources: dict[str, Any], start_s: float, end_s: float) -> d
     }
     cpu_totals: list[float] = []
     rss_totals: list[float] = []
+    per_instance: dict[str, list[float]] = {name: [] for name in servers}
     for i, t in enumerate(times):
         if not start_s <= t <= end_s + 1.0:
             continue
+        for name, series in servers.items():
+            if i < len(series["cpu_percent"]) and series["cpu_percent"][i] is not None:
+                per_instance[name].append(series["cpu_percent"][i])
         cpu = [s["cpu_percent"][i] for s in servers.values() if i < len(s["cpu_percent"])]
         rss = [s["rss_bytes"][i] for s in servers.values() if i < len(s["rss_bytes"])]
         cpu = [v for v in cpu if v is not None]
@@ -39,8 +46,10 @@ def server_figures(resources: dict[str, Any], start_s: float, end_s: float) -> d
             cpu_totals.append(sum(cpu))
         if rss:
             rss_totals.append(sum(rss))
+    means = [sum(v) / len(v) for v in per_instance.values() if v]
     return {
         "server_cpu_pct": sum(cpu_totals) / len(cpu_totals) if cpu_totals else math.nan,
+        "server_cpu_max_instance_pct": max(means) if means else math.nan,
         "server_rss_mb": max(rss_totals) / 2**20 if rss_totals else math.nan,
     }
 
@@ -82,14 +91,18 @@ def build_run_record(
     connect_errors = sum(merged["connect_errors"].values())
     dropped = sum(merged["dropped"].values())
     server_errors = logs["errors"] + logs["warnings"]
+    rows = merged["timeseries"].rows()
+    grace = merged["grace"]
     phases = []
     for window, phase in zip(plan.phases, merged["phases"], strict=True):
         figures = server_figures(outcome.resources, window.start_s, window.end_s)
-        summary = phase_summary(
+        judged = _judge(phase, window, rows, figures, grace)
+        summary, censored = phase_summary(
             phase, window, connect=merged["connect"], connect_errors=connect_errors,
             errors=errors, dropped=dropped,
             server={**figures, "server_errors": server_errors,
                     "rss_kb_per_conn": outcome.rss_per_connection_kb or math.nan},
+            **judged,
         )  # fmt: skip
         phases.append(
             {
@@ -102,15 +115,22 @@ def build_run_record(
                     k: phase[k].encode() for k in ("delivery", "delivery_uncorrected", "ack")
                 },
                 "accounting": phase["accounting"].as_dict(),
+                "censored": censored,
+                "saturation": judged["saturation"].as_dict(),
             }
         )
-    overall = _overall(plan, merged, outcome, connect_errors, errors, dropped, server_errors)
+    overall, overall_censored, saturation = _overall(
+        plan, merged, outcome, connect_errors, errors, dropped, server_errors
+    )
     record.update(
         workers=merged["workers"],
         connections=merged["connections"],
         connected=merged["connected"],
         phases=phases,
         overall=overall,
+        censored=overall_censored,
+        saturation=saturation.as_dict(),
+        grace=grace,
         expectations=check_expectations(list(scenario.expectations), overall),
         connect={
             "histogram": merged["connect"].encode(),
@@ -145,7 +165,7 @@ def _overall(
     errors: int,
     dropped: int,
     server_errors: int,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[str], Saturation]:
     """The measured phases (every phase but warm-up) taken together."""
     chosen = [i for i, w in enumerate(plan.phases) if w.kind != "warmup"] or list(
         range(len(plan.phases))
@@ -157,15 +177,48 @@ def _overall(
         key: LatencyHistogram.merged(merged["phases"][i][key] for i in chosen)
         for key in ("delivery", "delivery_uncorrected", "ack")
     }
-    combined["sent"] = sum(merged["phases"][i]["sent"] for i in chosen)
-    combined["acked"] = sum(merged["phases"][i]["acked"] for i in chosen)
+    for key in ("sent", "acked", "acks_late"):
+        combined[key] = sum(merged["phases"][i].get(key, 0) for i in chosen)
     combined["accounting"] = counts
     first, last = plan.phases[chosen[0]], plan.phases[chosen[-1]]
     window = PhaseWindow(-1, "measured", "measured", first.start_s, last.end_s, 1.0, 1.0)
     figures = server_figures(outcome.resources, window.start_s, window.end_s)
-    return phase_summary(
+    judged = _judge(combined, window, merged["timeseries"].rows(), figures, merged["grace"])
+    summary, censored = phase_summary(
         combined, window, connect=merged["connect"], connect_errors=connect_errors,
         errors=errors, dropped=dropped,
         server={**figures, "server_errors": server_errors,
                 "rss_kb_per_conn": outcome.rss_per_connection_kb or math.nan},
+        **judged,
     )  # fmt: skip
+    return summary, censored, judged["saturation"]
+
+
+def _judge(
+    phase: dict[str, Any],
+    window: PhaseWindow,
+    rows: list[SecondRow],
+    figures: dict[str, float],
+    grace: dict[str, Any],
+) -> dict[str, Any]:
+    """Offered and served rates of a window, whether the server kept up, and how long an
+    undelivered message had waited at least (for censored percentiles)."""
+    counts: DeliveryCounts = phase["accounting"]
+    flow = window_flow(
+        rows, window, sent=phase["sent"], acked=phase["acked"],
+        offered_deliveries=counts.expected + counts.optional,
+        received=counts.received + counts.optional_received,
+    )  # fmt: skip
+    saturation = classify(
+        offered_per_s=flow.offered, served_per_s=flow.served, p50s=flow.p50s, unit=flow.unit,
+        server_cpu_pct=_finite(figures.get("server_cpu_pct")),
+        cpu_per_instance_pct=_finite(figures.get("server_cpu_max_instance_pct")),
+        lost_per_s=counts.lost / max(window.duration_s, 1e-9) if flow.unit == "deliveries" else 0,
+    )  # fmt: skip
+    ended = grace.get("ended_at_s")
+    floor_ms = 1000.0 * max(0.0, ended - window.end_s) if ended is not None else 0.0
+    return {"flow": flow, "saturation": saturation, "floor_ms": floor_ms}
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from loadgen.results import KIND, SCHEMA_VERSION, write_result
 from loadgen.run_record import build_run_record
 from loadgen.scenario import Scenario, scenario_hash
 from loadgen.scenario_resolve import dump
+from loadgen.server_pool import ServerPool
 from servers.common.config import ServerConfig
 from servers.common.redis_pool import pool_options
 from servers.launch import AsgiSettings
@@ -48,6 +49,8 @@ class RunOptions:
     contenders: tuple[str, ...] = ()
     progress: TextIO | None = sys.stderr
     coordinator: str | None = None  # Redis URL: hand the plan to `bench worker`s instead
+    server_pool: ServerPool | None = None  # keep servers running between runs (capacity)
+    on_tick: Callable[[str, dict[str, Any]], None] | None = None  # progress, also to a caller
 
 
 def pinning(pin: bool) -> tuple[list[int] | None, list[int] | None]:
@@ -150,6 +153,19 @@ class Progress:
         self.stream.write(("\r" + line) if self.tty else (line + "\n"))
         self.stream.flush()
 
+    def also(
+        self, extra: Callable[[str, dict[str, Any]], None] | None
+    ) -> Callable[[str, dict[str, Any]], None]:
+        """This progress line, and ``extra`` (a caller watching the run) when given."""
+        if extra is None:
+            return self
+
+        def both(contender: str, p: dict[str, Any]) -> None:
+            self(contender, p)
+            extra(contender, p)
+
+        return both
+
     def end(self) -> None:
         if self.stream is not None and self.tty:
             self.stream.write("\n")
@@ -237,9 +253,10 @@ async def _run_scenario(
             workers=len(partitions), partitions=partitions, client_kind=kind,
             library=options.library, run_dir=run_dir, server_cpus=server_cpus,
             loadgen_cpus=loadgen_cpus, connect_ramp_s=scenario.connections.ramp_up_s,
-            duration_s=plan.duration_s, drain_s=plan.drain_s, redis_url=redis_url,
+            duration_s=plan.duration_s, drain_s=plan.drain_s + plan.grace_s, redis_url=redis_url,
             run_id=run_id, coordinator=options.coordinator, faults=expand(scenario.faults),
-            redis_server=own_redis, on_tick=progress,
+            redis_server=own_redis, on_tick=progress.also(options.on_tick),
+            server_pool=options.server_pool,
         )  # fmt: skip
         outcome: RunOutcome = await run_contender(ctx)
         progress.end()

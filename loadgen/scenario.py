@@ -19,6 +19,7 @@ from loadgen.expectations import KNOWN_METRICS, Expectation
 from loadgen.scenario_errors import ScenarioError, validate
 from loadgen.scenario_model import (
     ALL_CONTENDERS,
+    GRACE_DEFAULT_S,
     OPERATIONS,
     Backend,
     Connections,
@@ -62,6 +63,7 @@ __all__ = [
 
 # Left out of the hash: prose that does not change what runs.
 _NOT_HASHED = frozenset({"description"})
+_HASHED_WHEN_SET: dict[str, object] = {"grace_s": GRACE_DEFAULT_S}
 
 
 class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc, unused-ignore]
@@ -139,6 +141,9 @@ def load_scenario(
 def canonical_json(scenario: Scenario) -> str:
     """The resolved scenario as sorted, compact JSON (the description left out)."""
     data = {k: v for k, v in dump(scenario).items() if k not in _NOT_HASHED}
+    for key, default in _HASHED_WHEN_SET.items():  # fields added later: old hashes stay valid
+        if data.get(key) == default:
+            data.pop(key, None)
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 

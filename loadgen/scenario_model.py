@@ -103,11 +103,33 @@ class Mix(_Model):
         return (self.msg, self.history, self.presence, self.churn)
 
 
+MAX_CAPACITY_FRACTION = 4.0
+RATE_FORMS = ("rate_per_connection", "total_rate", "capacity_fraction")
+
+
+class RateSource(_Model):
+    """How a ``capacity_fraction`` was turned into ``total_rate`` (kept in the result)."""
+
+    form: Literal["capacity_fraction"] = "capacity_fraction"
+    capacity_fraction: float = Field(gt=0)
+    capacity_msgs_per_s: float = Field(ge=0)  # the base: the weaker calibrated contender's
+    basis: str  # which contender's capacity (or "given" for --capacity)
+    deliveries_per_operation: float = Field(gt=0)
+    capacities: dict[str, float] = Field(default_factory=dict)
+    ratio: float | None = None  # stronger / weaker calibrated capacity
+    method: str = ""
+    backend: str = ""
+
+
 class Traffic(_Model):
     mode: Literal["open", "closed"] = "open"
     arrival: Literal["poisson", "uniform"] = "poisson"
     rate_per_connection: float | None = Field(default=None, gt=0)
     total_rate: float | None = Field(default=None, gt=0)
+    # A share of the sustainable load calibrated on this machine (scenario_resolve.with_capacity);
+    # resolved into total_rate, with resolved_from saying how, before anything is planned.
+    capacity_fraction: float | None = Field(default=None, gt=0, le=MAX_CAPACITY_FRACTION)
+    resolved_from: RateSource | None = None
     message_bytes: int = Field(default=64, ge=1, le=MAX_BODY_BYTES)
     body: Literal["text", "binary"] = "text"
     senders: int | str = "all"
@@ -133,14 +155,14 @@ class Traffic(_Model):
     @model_validator(mode="after")
     def _one_rate(self) -> Traffic:
         problems: list[tuple[Loc, str]] = []
-        if (self.rate_per_connection is None) == (self.total_rate is None):
-            which = "both are set" if self.total_rate is not None else "neither is set"
-            problems.append(
-                (
-                    ("rate_per_connection",),
-                    f"set exactly one of rate_per_connection or total_rate ({which})",
-                )
-            )
+        rates = [name for name in RATE_FORMS if getattr(self, name) is not None]
+        if len(rates) != 1:
+            which = f"{' and '.join(rates)} are set" if rates else "none is set"
+            msg = f"set exactly one of {', '.join(RATE_FORMS)} ({which})"
+            problems.append(((rates[-1] if rates else RATE_FORMS[0],), msg))
+        if self.resolved_from is not None and self.total_rate is None:
+            msg = "resolved_from records how a capacity_fraction became total_rate: set total_rate"
+            problems.append((("resolved_from",), msg))
         if self.window is not None and self.mode != "closed":
             problems.append((("window",), "window applies to mode: closed only"))
         _raise_if(problems)
@@ -224,6 +246,8 @@ class Fault(_Model):
         return self
 
 
+GRACE_DEFAULT_S = 15.0
+
 DEFAULT_PHASES = (
     Phase(name="warmup", kind="warmup", duration_s=2.0),
     Phase(name="steady", kind="steady", duration_s=10.0),
@@ -242,6 +266,9 @@ class Scenario(_Model):
     traffic: Traffic
     phases: tuple[Phase, ...] = Field(default=DEFAULT_PHASES, min_length=1, strict=False)
     drain_s: float = Field(default=2.0, ge=0)
+    # After the drain, late deliveries are still received (and counted late, not lost) for up
+    # to this long; the run stops earlier when nothing is outstanding or nothing arrives.
+    grace_s: float = Field(default=GRACE_DEFAULT_S, ge=0, le=600)
     seed: int = Field(default=1, ge=0)
     repetitions: int = Field(default=1, ge=1, le=100)
     expectations: tuple[Expectation, ...] = Field(default=(), strict=False)
@@ -330,8 +357,19 @@ class Scenario(_Model):
         """Operations per second of one sender at rate multiplier 1."""
         if self.traffic.rate_per_connection is not None:
             return self.traffic.rate_per_connection
-        assert self.traffic.total_rate is not None
+        if self.traffic.total_rate is None:
+            raise ValueError(
+                f"scenario {self.name!r} states its rate as capacity_fraction "
+                f"{self.traffic.capacity_fraction}: resolve it with a calibration first"
+            )
         return self.traffic.total_rate / self.senders
+
+    @property
+    def deliveries_per_operation(self) -> float:
+        """Mean deliveries an operation causes: a message reaches its room's members; a request
+        without deliveries (history, presence, churn) counts as one."""
+        share = self.traffic.mix.msg / sum(self.traffic.mix.weights())
+        return share * self.rooms.members_per_room + (1.0 - share)
 
     @property
     def duration_s(self) -> float:

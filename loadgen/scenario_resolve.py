@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml  # type: ignore[import-untyped, unused-ignore]
 
+from loadgen.calibration_model import Calibration
 from loadgen.scenario_errors import ScenarioError, validate
-from loadgen.scenario_model import Scenario
+from loadgen.scenario_model import RATE_FORMS, RateSource, Scenario
 
 PRESETS = ("smoke", "duration")
 # Environment variables with a fixed meaning; any field is also reachable as
@@ -37,9 +38,9 @@ ENV_FIELDS: dict[str, str] = {
     "BENCH_DURATION": "duration",
 }
 ENV_PATH_PREFIX = "BENCH_SCENARIO__"
-# Setting one of these drops the other from lower layers (a file's total_rate must not clash
+# Setting one rate form drops the others from lower layers (a file's total_rate must not clash
 # with a --rate given on the command line).
-EXCLUSIVE = {"rate_per_connection": "total_rate", "total_rate": "rate_per_connection"}
+EXCLUSIVE = {name: tuple(o for o in RATE_FORMS if o != name) for name in RATE_FORMS}
 
 SMOKE_CONNECTIONS = 20
 SMOKE_WARMUP_S = 0.5
@@ -131,8 +132,10 @@ def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any]) -> di
             node[int(last)] = value
             continue
         node[last] = value
+        for other in EXCLUSIVE.get(last, ()):
+            node.pop(other, None)
         if last in EXCLUSIVE:
-            node.pop(EXCLUSIVE[last], None)
+            node.pop("resolved_from", None)  # an explicit rate replaces a resolved fraction
     return result
 
 
@@ -194,3 +197,41 @@ def _scale_faults(data: dict[str, Any], factor: float) -> None:
         for key in ("at_s", "restart_after_s", "duration_s"):
             if fault.get(key) is not None:
                 fault[key] = round(fault[key] * factor, 3)
+
+
+def needs_capacity(scenario: Scenario) -> bool:
+    """Whether the scenario states its rate as a share of a calibrated capacity."""
+    return scenario.traffic.capacity_fraction is not None
+
+
+def with_capacity(scenario: Scenario, calibration: Calibration) -> Scenario:
+    """Turn ``traffic.capacity_fraction`` into an absolute ``total_rate``, recording how.
+
+    The base is the weaker calibrated contender's capacity, in msgs/s of the calibration's echo
+    shape where one message is one delivery. A scenario whose operations cause ``d`` deliveries
+    each (:attr:`Scenario.deliveries_per_operation`) gets ``fraction x base / d`` operations/s,
+    so every shape offers the same deliveries per second. A scenario that states an absolute
+    rate comes back unchanged.
+    """
+    fraction = scenario.traffic.capacity_fraction
+    if fraction is None:
+        return scenario
+    base = calibration.weaker
+    per_operation = scenario.deliveries_per_operation
+    if base.msgs_per_s <= 0:
+        raise ValueError(f"{base.contender}'s calibrated capacity is 0: nothing to take a share of")
+    source = RateSource(
+        capacity_fraction=fraction,
+        capacity_msgs_per_s=base.msgs_per_s,
+        basis=base.contender,
+        deliveries_per_operation=per_operation,
+        capacities={c.contender: float(c.msgs_per_s) for c in calibration.capacities},
+        ratio=calibration.ratio,
+        method=calibration.method,
+        backend=calibration.backend,
+    )
+    data = dump(scenario)
+    data["traffic"]["capacity_fraction"] = None
+    data["traffic"]["total_rate"] = round(fraction * base.msgs_per_s / per_operation, 4)
+    data["traffic"]["resolved_from"] = source.model_dump(mode="json")
+    return Scenario.model_validate(data)

@@ -54,6 +54,9 @@ def counts_index(micros: int) -> int:
     return ((bucket + 1) << _HALF_MAGNITUDE) + (micros >> bucket) - _HALF_COUNT
 
 
+_TOP_INDEX: int = counts_index(HIGHEST_US)
+
+
 @dataclass(frozen=True, slots=True)
 class LatencySummary:
     """Milliseconds; the keys match the latency metrics of expectations."""
@@ -135,6 +138,10 @@ class LatencyHistogram:
             raise ValueError("histogram counts layout is not ours")
         return cls(hist)
 
+    def over_range(self) -> int:
+        """Samples at the ceiling (60 s): values above the range are clamped into it."""
+        return int(self._counts[_TOP_INDEX])
+
     def percentile_us(self, percentile: float) -> int:
         """The value at ``percentile`` (0..100): the highest value of its HDR bucket."""
         return int(self._synced().get_value_at_percentile(percentile))
@@ -180,3 +187,38 @@ class LatencyHistogram:
         return bytes(self._counts) == bytes(other._counts)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def censored_summary(
+    hist: LatencyHistogram, missing: int, floor_ms: float
+) -> tuple[dict[str, float], list[str]]:
+    """Percentiles when ``missing`` samples never arrived (their latency is above ``floor_ms``).
+
+    An undelivered message's latency is unknown but larger than anything the run could still
+    have seen (``floor_ms``: from its intended time to the end of the grace period, at least).
+    A percentile whose rank falls among the missing samples is unknowable: it is returned as
+    the lower bound ``max(floor_ms, largest delivered)`` and its key is listed as censored.
+    Ranks that fall among the delivered samples are computed over all samples (delivered and
+    missing), so the most overloaded contender's p99 never looks better than it is.
+    """
+    keys = ("p50_ms", "p90_ms", "p99_ms", "p999_ms", "p9999_ms", "max_ms")
+    delivered = hist.count
+    total = delivered + max(0, missing)
+    if total == 0:
+        return {}, []
+    top = hist.summary().max_ms if delivered else 0.0
+    bound = max(floor_ms, top)
+    values: dict[str, float] = {}
+    censored: list[str] = []
+    for key, percentile in zip(keys, (*PERCENTILES, 100.0), strict=True):
+        rank = percentile / 100.0 * total
+        if missing > 0 and rank > delivered:
+            values[key] = bound
+            censored.append(key)
+        elif percentile >= 100.0:
+            values[key] = top
+        else:
+            # the same rank among the delivered samples alone
+            within = 100.0 * rank / delivered if delivered else 100.0
+            values[key] = hist.percentile_us(min(within, 100.0)) / 1000
+    return values, censored

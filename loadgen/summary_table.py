@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from loadgen.saturation import describe
+
 COLUMNS = (
     ("contender", "contender", "{}"),
     ("rep", "repetition", "{}"),
-    ("msgs/s", "msgs_per_s", "{:.0f}"),
-    ("deliv/s", "deliveries_per_s", "{:.0f}"),
+    ("offered/s", "offered_deliveries_per_s", "{:.0f}"),
+    ("served/s", "deliveries_per_s", "{:.0f}"),
     ("p50 ms", "p50_ms", "{:.2f}"),
     ("p99 ms", "p99_ms", "{:.2f}"),
     ("p99.9 ms", "p999_ms", "{:.2f}"),
     ("max ms", "max_ms", "{:.1f}"),
-    ("loss", "loss", "{}"),
+    ("late", "late", "{}"),
+    ("lost", "loss", "{}"),
+    ("queued", "queued", "{}"),
     ("errors", "errors", "{}"),
     ("cpu %", "server_cpu_pct", "{:.0f}"),
     ("rss MB", "server_rss_mb", "{:.0f}"),
@@ -21,9 +25,11 @@ COLUMNS = (
 )
 
 
-def _cell(fmt: str, value: Any) -> str:
+def _cell(fmt: str, value: Any, censored: bool = False) -> str:
     if value is None:
         return "-"
+    if censored:  # a lower bound: undelivered messages make the percentile unknowable
+        return ">" + fmt.format(value)
     try:
         return fmt.format(value)
     except (ValueError, TypeError):
@@ -39,8 +45,12 @@ def render_summary(document: dict[str, Any]) -> str:
         overall["repetition"] = run["repetition"] + 1
         valid = run.get("validity", {}).get("valid", False)
         overall["valid"] = "yes" if valid and run["status"] == "complete" else "NO"
-        rows.append([_cell(fmt, overall.get(key)) for _, key, fmt in COLUMNS])
+        censored = set(run.get("censored") or ())
+        overall["valid"] += " SATURATED" if overall.get("saturated") else ""
+        rows.append([_cell(fmt, overall.get(key), key in censored) for _, key, fmt in COLUMNS])
         label = f"{run['contender']}#{run['repetition'] + 1}"
+        if run.get("saturation", {}).get("saturated"):
+            notes.append(f"{label}: {describe(run['contender'], run)}")
         notes.extend(f"{label}: {r}" for r in run.get("validity", {}).get("reasons", []))
         notes.extend(
             f"{label}: expectation failed: {e['expectation']} (actual {e['actual']})"

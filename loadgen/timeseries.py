@@ -1,4 +1,6 @@
-"""Per-second time series: sent, delivered, errors, and delivery latency p50/p99 per second.
+"""Per-second time series: sent, delivered, acked, errors, and delivery latency p50/p99.
+
+Deliveries and acks are counted by the second they were *received*: the served rate.
 
 Each second keeps a sparse latency histogram in the HDR layout at 2 significant digits (about
 1 % resolution), a dict from bucket index to count: cheap to record, small in JSON, and merged
@@ -61,6 +63,7 @@ class SecondRow:
     sent: int
     delivered: int
     errors: int
+    acked: int
     p50_ms: float | None  # None: nothing was delivered in that second
     p99_ms: float | None
 
@@ -68,9 +71,10 @@ class SecondRow:
 class TimeSeries:
     """Mergeable per-second counters; the ``add_*`` methods sit on the hot path."""
 
-    __slots__ = ("_delivered", "_errors", "_latency", "_sent")
+    __slots__ = ("_acked", "_delivered", "_errors", "_latency", "_sent")
 
     def __init__(self) -> None:
+        self._acked: list[int] = []
         self._sent: list[int] = []
         self._delivered: list[int] = []
         self._errors: list[int] = []
@@ -82,6 +86,7 @@ class TimeSeries:
             self._sent.extend([0] * missing)
             self._delivered.extend([0] * missing)
             self._errors.extend([0] * missing)
+            self._acked.extend([0] * missing)
             self._latency.extend({} for _ in range(missing))
 
     def add_sent(self, time_s: float, count: int = 1) -> None:
@@ -95,6 +100,13 @@ class TimeSeries:
         if second >= len(self._sent):
             self._grow(second)
         self._errors[second] += count
+
+    def add_acked(self, time_s: float) -> None:
+        """One ack received at ``time_s``."""
+        second = int(time_s) if time_s > 0 else 0
+        if second >= len(self._sent):
+            self._grow(second)
+        self._acked[second] += 1
 
     def add_delivery(self, time_s: float, micros: int) -> None:
         """One delivery received at ``time_s`` with latency ``micros`` (an int)."""
@@ -121,6 +133,7 @@ class TimeSeries:
             self._sent[second] += other._sent[second]
             self._delivered[second] += other._delivered[second]
             self._errors[second] += other._errors[second]
+            self._acked[second] += other._acked[second]
             mine = self._latency[second]
             for index, count in other._latency[second].items():
                 mine[index] = mine.get(index, 0) + count
@@ -131,8 +144,9 @@ class TimeSeries:
             values = sparse_percentiles(counts, (50.0, 99.0))
             p50, p99 = (v / 1000 for v in values) if values else (None, None)
             row = SecondRow(
-                second, self._sent[second], self._delivered[second], self._errors[second], p50, p99
-            )
+                second, self._sent[second], self._delivered[second], self._errors[second],
+                self._acked[second], p50, p99,
+            )  # fmt: skip
             rows.append(row)
         return rows
 
@@ -143,6 +157,7 @@ class TimeSeries:
             "sent": list(self._sent),
             "delivered": list(self._delivered),
             "errors": list(self._errors),
+            "acked": list(self._acked),
             "latency": latency,
         }
 
@@ -155,6 +170,10 @@ class TimeSeries:
         series._sent = [int(v) for v in data["sent"]]
         series._delivered = [int(v) for v in data["delivered"]]
         series._errors = [int(v) for v in data["errors"]]
+        # files of schema 1 have no acks per second
+        series._acked = [int(v) for v in data.get("acked", [0] * len(series._sent))]
+        if len(series._acked) != len(series._sent):
+            raise ValueError("time series columns have different lengths")
         series._latency = [
             {int(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
             for flat in data["latency"]

@@ -30,6 +30,7 @@ def encode_samples(
                 "ack": samples.ack[i].encode(),
                 "sent": samples.sent[i],
                 "acked": samples.acked[i],
+                "acks_late": samples.acks_late[i],
                 "accounting": {name: getattr(counts, name) for name in _COUNT_FIELDS},
             }
         )
@@ -48,6 +49,7 @@ def encode_samples(
         "timeseries": samples.timeseries.to_json(),
         "lag": samples.lag.encode(),
         "cpu": driver.cpu(),
+        "grace": driver.grace.as_dict(),
     }
 
 
@@ -65,6 +67,7 @@ def merge_worker_results(parts: list[dict[str, Any]]) -> dict[str, Any]:
             )
         merged["sent"] = sum(p["phases"][i]["sent"] for p in parts)
         merged["acked"] = sum(p["phases"][i]["acked"] for p in parts)
+        merged["acks_late"] = sum(p["phases"][i].get("acks_late", 0) for p in parts)
         counts = DeliveryCounts()
         for p in parts:
             counts += DeliveryCounts(**p["phases"][i]["accounting"])
@@ -93,6 +96,32 @@ def merge_worker_results(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "timeseries": series,
         "lag": LatencyHistogram.merged(LatencyHistogram.decode(p["lag"]) for p in parts),
         "cpu": [p["cpu"] for p in parts],
+        "grace": merge_grace([p["grace"] for p in parts if p.get("grace")]),
+    }
+
+
+# How a grace period ended, the one that says most about the run first.
+_ENDINGS = ("cap", "stalled", "stopped", "drained", "none")
+
+
+def merge_grace(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The workers' grace periods as one: the longest, the earliest end (a lower bound for
+    what never arrived), outstanding and served rates added, the most telling ending."""
+    if not parts:
+        return {
+            "ended": "none", "cap_s": 0.0, "stall_s": 0.0, "used_s": 0.0, "ended_at_s": None,
+            "outstanding_at_end": 0, "served_per_s_at_end": 0.0,
+        }  # fmt: skip
+    ends = [p["ended_at_s"] for p in parts if p.get("ended_at_s") is not None]
+    return {
+        "cap_s": parts[0]["cap_s"],
+        "stall_s": parts[0]["stall_s"],
+        "used_s": max(p["used_s"] for p in parts),
+        "ended": min((p["ended"] for p in parts), key=_ENDINGS.index),
+        "ended_at_s": min(ends) if ends else None,
+        "outstanding_at_end": sum(p["outstanding_at_end"] for p in parts),
+        "served_per_s_at_end": sum(p["served_per_s_at_end"] for p in parts),
+        "workers": [p["ended"] for p in parts],
     }
 
 

@@ -1,6 +1,8 @@
 """Capacity searches (``bench capacity``, ``docs/capacity.md``) in a report (pure): each
-contender's maximum sustainable load and its status, the ratio in plain words, every step,
-and the data of the latency-vs-offered-load plot (the knee)."""
+contender's maximum sustainable load, the interval it lies in and its status, the ratio in
+plain words, every step (which condition failed, whether its servers were reused), and the
+data of the latency-vs-offered-load plot (the knee). Reads schema 1 (steps judged by the SLO
+alone, fresh servers every step) and schema 2."""
 
 from __future__ import annotations
 
@@ -47,6 +49,25 @@ def unit(doc: Document) -> str:
 def _load(value: Any, unit_: str) -> str:
     v = number(value)
     return "-" if v is None else f"{v:.4g} {unit_}"
+
+
+def interval(m: dict[str, Any]) -> tuple[float | None, float | None]:
+    """(highest pass, lowest fail) of a maximum; schema 1 kept them as load and ceiling."""
+    found = m.get("interval") or {}
+    low = number(found.get("pass")) if found else number(m.get("load"))
+    high = number(found.get("fail")) if found else number(m.get("ceiling"))
+    return low, high
+
+
+def interval_text(m: dict[str, Any], unit_: str) -> str:
+    """``975 - 1000 msgs/s, spread 2.6% (votes 2/2, 2/3)``; ``-`` without both bounds."""
+    low, high = interval(m)
+    if low is None or high is None or low <= 0:
+        return "-"
+    found = m.get("interval") or {}
+    votes = [found.get("pass_votes"), found.get("fail_votes")]
+    said = f" (votes {votes[0]}, {votes[1]})" if all(votes) else ""
+    return f"{low:g} - {_load(high, unit_)}, spread {high / low - 1:.1%}{said}"
 
 
 def max_load_text(m: dict[str, Any], unit_: str) -> str:
@@ -114,17 +135,17 @@ def maxima_table(doc: Document) -> Table:
     for c in contenders(doc):
         m = maximum(doc, c)
         outcomes = [s.get("outcome") for s in steps(doc, c)]
-        ceiling = m.get("ceiling")
-        top = "-" if ceiling is None else f"{_load(ceiling, u)} ({m.get('ceiling_outcome')})"
         took = number(doc["contenders"][c].get("search_s"))
+        reused = sum(1 for s in steps(doc, c) if s.get("server") == "reused")
         rows.append([
             label(c), max_load_text(m, u), STATUS.get(str(m.get("status")), str(m.get("status"))),
-            top, f"{outcomes.count('pass')} / {outcomes.count('fail')} / "
-            f"{outcomes.count('unknown')}", "-" if took is None else f"{took:.0f} s",
+            interval_text(m, u), f"{outcomes.count('pass')} / {outcomes.count('fail')} / "
+            f"{outcomes.count('unknown')}", f"{reused} of {len(outcomes)}",
+            "-" if took is None else f"{took:.0f} s",
         ])  # fmt: skip
     headers = [
-        "contender", "maximum sustainable load", "status", "lowest failing load",
-        "steps pass / fail / unknown", "search time",
+        "contender", "maximum sustainable load", "status", "interval: highest pass - lowest fail",
+        "steps pass / fail / unknown", "steps on reused servers", "search time",
     ]  # fmt: skip
     return Table.of(headers, rows, numeric_from=len(headers))
 
@@ -140,18 +161,26 @@ def steps_table(doc: Document) -> Table:
         for s in steps(doc, c):
             note = "load generator bound: not counted" if s.get("loadgen_bound") else ""
             if s.get("outcome") == "fail":
-                note = "; ".join(r for r in s.get("reasons", []) if r.startswith("SLO missed"))
+                note = "; ".join(str(r) for r in s.get("reasons", []))
             rows.append([
                 label(c), str(s.get("index")), _cell(s.get("load"), "{:g}"), str(s.get("outcome")),
                 _cell(s.get("p50_ms"), "{:.2f}"), _cell(s.get("p99_ms"), "{:.2f}"),
-                _cell(s.get("msgs_per_s"), "{:.1f}"), _cell(s.get("loss"), "{:.0f}"),
-                "yes" if s.get("valid") else "NO", note or "-",
+                _cell(s.get("msgs_per_s"), "{:.1f}"), _cell(s.get("served_ratio"), "{:.1%}"),
+                _cell(s.get("loss"), "{:.0f}"), "yes" if s.get("valid") else "NO",
+                _server_cell(s), note or "-",
             ])  # fmt: skip
     headers = [
         "contender", "step", f"offered {unit(doc)}", "outcome", "p50 ms", "p99 ms",
-        "achieved msgs/s", "loss", "valid", "note",
+        "acked msgs/s", "served of offered", "loss", "valid", "servers", "note",
     ]  # fmt: skip
     return Table.of(headers, rows, numeric_from=1)
+
+
+def _server_cell(step: dict[str, Any]) -> str:
+    server = step.get("server")
+    if server is None:
+        return "fresh"  # schema 1: every step started its own servers
+    return f"restarted: {step.get('server_why')}" if server == "restarted" else str(server)
 
 
 def capacity_verdicts(doc: Document) -> list[str]:
@@ -198,6 +227,7 @@ def capacity_warnings(doc: Document) -> list[Warning]:
 def capacity_setup(name: str, doc: Document) -> Table:
     s, search = doc["scenario"], doc["search"]
     confirm = int(search.get("confirm", 0))
+    noise, passes, servers = _method(search)
     rows = [
         ("result file", name),
         ("capacity search", f"{doc.get('capacity_id', '-')} ({doc.get('status')})"),
@@ -208,8 +238,9 @@ def capacity_setup(name: str, doc: Document) -> Table:
                  f"between {search['min_load']:g} and {search['max_load']:g}, x"
                  f"{search['step_factor']:g} per step, then bisection to "
                  f"{search['precision']:.0%}"),
-        ("noise", f"a failing load is re-run, best of {2 * confirm + 1}" if confirm else "none"),
-        ("each step", f"fresh servers, {search['warmup_s']:g} s warm-up, "
+        ("noise", noise if confirm else "none: one run decides each load"),
+        ("a step passes", passes),
+        ("each step", f"{servers}, {search['warmup_s']:g} s warm-up, "
                       f"{search['step_duration_s']:g} s measured, {search['drain_s']:g} s drain"),
         ("connections", f"{s['connections']['count']} ({s['connections']['transport']})"),
         ("rooms", f"{s['rooms']['count']} x {s['rooms']['members_per_room']} members"),
@@ -218,6 +249,23 @@ def capacity_setup(name: str, doc: Document) -> Table:
         ("CPU pinning", setup.pinning_text(doc)),
     ]  # fmt: skip
     return Table.of(["setting", "value"], rows, numeric_from=2)
+
+
+def _method(search: dict[str, Any]) -> tuple[str, str, str]:
+    """(noise, what a pass needs, the servers of a step) in words, by the search's schema."""
+    votes = 2 * int(search.get("confirm", 0)) + 1
+    if "votes" not in search:  # schema 1
+        return (f"a failing load is re-run, best of {votes}", "the SLO holds", "fresh servers")
+    served = number(search.get("served_ratio_min")) or 0.0
+    return (
+        f"both bounds of the interval decided by a majority of {votes} runs (loads passed "
+        "while raising, far below the knee, run once)",
+        f"the SLO holds, at least {served:.0%} of the offered load is served, and the queue "
+        "does not grow (the run is not saturated)",
+        "servers kept running from a step that left no backlog, restarted otherwise"
+        if search.get("reuse_servers")
+        else "fresh servers",
+    )
 
 
 def build_capacity_section(group: Group) -> Section:
@@ -229,8 +277,9 @@ def build_capacity_section(group: Group) -> Section:
         slug=group.slug,
         description=(
             f"`bench capacity` raised the offered load on {scenario} step by step, then "
-            "bisected, until the SLO broke, for each contender on the same plan; every step is "
-            "a real run. The maximum sustainable load is the highest load that met the SLO."
+            "bisected, until a step failed, for each contender on the same plan; every step is "
+            "a real run. The maximum sustainable load is the highest load that passed; the "
+            "interval runs from it to the lowest load that failed."
         ),
         warnings=tuple(capacity_warnings(doc)),
         verdicts=tuple(capacity_verdicts(doc)),

@@ -10,12 +10,17 @@ regressed when the whole 90 % interval lies beyond the tolerance on the worse si
 regression is significant *and* larger than the tolerance. Loss is judged on its own (a lost
 message is a fault, not a speed): it regressed when the current median loss exceeds the
 baseline's worst repetition by more than ``LOSS_TOLERANCE_PP`` percentage points.
+
+Same-run mode (``bench check --base GITREF``): one result holds both trees' runs, interleaved,
+labelled ``contender@base`` and ``contender@HEAD``; :func:`check_same_run` judges the current
+side against the base side with the same test, without reference normalisation (both sides ran
+on the same machine at the same time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from report import fields
@@ -26,6 +31,7 @@ from report.significance import BOOTSTRAP_NAME, median, ratio_interval
 from report.tables import Table, to_markdown
 
 TRACKED = ("p50_ms", "p99_ms", "deliveries_per_s")
+TAIL = ("p99_ms",)  # may have a tolerance of its own (same-run mode: tail_tolerance)
 LOSS_TOLERANCE_PP = 0.1
 CONFIDENCE = 0.90
 Status = Literal["ok", "regressed", "improved", "inconclusive", "missing"]
@@ -50,6 +56,8 @@ class CheckResult:
     tolerance: float
     rows: tuple[CheckRow, ...]
     warnings: tuple[str, ...]
+    same_run: str | None = None  # A/B in one run: what was compared (base vs current)
+    tail_tolerance: float | None = None  # p99's own tolerance (None: ``tolerance``)
 
     @property
     def failed(self) -> bool:
@@ -112,8 +120,10 @@ def check(
     tolerance: float = 0.10,
     reference: str | None = REFERENCE,
     warnings: Sequence[str] = (),
+    tail_tolerance: float | None = None,
 ) -> CheckResult:
-    """Judge every contender of the baseline (except the reference) in the current results."""
+    """Judge every contender of the baseline (except the reference) in the current results;
+    p99 against ``tail_tolerance`` when given."""
     base_contenders = [c for d in baseline for c in fields.contenders(d)]
     cur_contenders = {c for d in current for c in fields.contenders(d)}
     ref = reference if reference in base_contenders and reference in cur_contenders else None
@@ -125,11 +135,39 @@ def check(
             rows.append(CheckRow(contender, "runs", None, None, None, None, None, "missing"))
             continue
         for metric in TRACKED:
-            rows.append(judge_metric(baseline, current, contender, metric, ref, tolerance))
+            limit = tail_tolerance if metric in TAIL and tail_tolerance is not None else tolerance
+            rows.append(judge_metric(baseline, current, contender, metric, ref, limit))
         rows.append(judge_loss(baseline, current, contender))
     return CheckResult(
-        fields.scenario_name(baseline[0]), ref, tolerance, tuple(rows), tuple(warnings)
-    )
+        fields.scenario_name(baseline[0]), ref, tolerance, tuple(rows), tuple(warnings),
+        tail_tolerance=tail_tolerance,
+    )  # fmt: skip
+
+
+def split_sides(document: Document, base_tag: str, current_tag: str) -> tuple[Document, Document]:
+    """One same-run result as two: the ``@base_tag`` runs and the ``@current_tag`` runs, each
+    under its bare contender name, so that :func:`check` can judge them."""
+
+    def side(tag: str) -> Document:
+        runs = []
+        for run in document.get("runs", []):
+            contender, _, run_tag = str(run["contender"]).partition("@")
+            if run_tag == tag:
+                runs.append({**run, "contender": contender})
+        return {**document, "runs": runs}
+
+    return side(base_tag), side(current_tag)
+
+
+def check_same_run(
+    document: Document, *, base_tag: str, current_tag: str, tolerance: float = 0.10,
+    tail_tolerance: float | None = None, warnings: Sequence[str] = (), described: str = "",
+) -> CheckResult:  # fmt: skip
+    """Judge the current tree's contenders against the base tree's, both from ``document``."""
+    base, current = split_sides(document, base_tag, current_tag)
+    result = check([base], [current], tolerance=tolerance, reference=None, warnings=warnings,
+                   tail_tolerance=tail_tolerance)  # fmt: skip
+    return replace(result, same_run=described or f"@{base_tag} vs @{current_tag}")
 
 
 def _value(metric: str, value: float | None) -> str:
@@ -149,7 +187,12 @@ def _ratio(row: CheckRow) -> tuple[str, str]:
 
 
 def method_text(result: CheckResult) -> str:
-    if result.relative_to:
+    if result.same_run:
+        how = (
+            f"Same run: {result.same_run}, both sides measured in this run, interleaved, on the "
+            "same plan; no reference normalisation."
+        )
+    elif result.relative_to:
         how = (
             f"Judged relative to `{result.relative_to}` measured in the same results: the change "
             f"is a contender's current/baseline ratio divided by `{result.relative_to}`'s."
@@ -161,10 +204,15 @@ def method_text(result: CheckResult) -> str:
         "repetition (latency), of the repetitions' figures (deliveries/s). "
         f"Test: {BOOTSTRAP_NAME} ({CONFIDENCE:.0%}, 2000 resamples, fixed seed); "
         f"regressed when the whole interval is worse than the tolerance of "
-        f"{result.tolerance:.0%}; inconclusive when the change is beyond the tolerance but the "
-        f"interval is not. Loss: regressed when the current median is over {LOSS_TOLERANCE_PP} "
-        "percentage points above the baseline's worst repetition."
+        f"{result.tolerance:.0%}{_tail(result)}; inconclusive when the change is beyond the "
+        "tolerance but the interval is not. Loss: regressed when the current median is over "
+        f"{LOSS_TOLERANCE_PP} percentage points above the baseline's worst repetition."
     )
+
+
+def _tail(result: CheckResult) -> str:
+    tail = result.tail_tolerance
+    return "" if tail is None or tail == result.tolerance else f" ({tail:.0%} for p99)"
 
 
 def render_check(result: CheckResult) -> str:
@@ -181,7 +229,9 @@ def render_check(result: CheckResult) -> str:
         rows.append([label(r.contender), name, _value(r.metric, r.baseline),
                      _value(r.metric, r.current), change, interval, status])  # fmt: skip
     headers = ["contender", "metric", "baseline", "current", "change", "interval", "status"]
-    if result.relative_to:
+    if result.same_run:
+        headers[2] = "base"
+    elif result.relative_to:
         headers[4] = f"change vs {result.relative_to}"
     lines += [to_markdown(Table.of(headers, rows, numeric_from=2)), ""]
     return "\n".join(lines)
@@ -189,6 +239,9 @@ def render_check(result: CheckResult) -> str:
 
 def check_json(result: CheckResult) -> dict[str, Any]:
     data = asdict(result)
+    for key in ("same_run", "tail_tolerance"):  # same-run mode only
+        if data[key] is None:
+            del data[key]
     data["failed"] = result.failed
     data["test"] = f"{BOOTSTRAP_NAME} ({CONFIDENCE:.0%})"
     return dict(rounded(data))

@@ -161,3 +161,30 @@ def lost_by_second(run: Run) -> dict[int, int]:
 
 def errors_total(run: Run) -> int:
     return sum(int(v) for v in (run.get("errors") or {}).values())
+
+
+def schema_version(doc: Document) -> int:
+    version = doc.get("schema_version", 1)
+    return version if isinstance(version, int) else 1
+
+
+def saturation(run: Run) -> dict[str, Any] | None:
+    """The run's saturation judgement (``docs/results.md``), or None when it was not judged
+    (results of schema 1)."""
+    sat = run.get("saturation")
+    return sat if isinstance(sat, dict) and "saturated" in sat else None
+
+
+def censored(run: Run) -> frozenset[str]:
+    """Keys of ``overall`` that hold a lower bound, not a value: percentiles that undelivered
+    deliveries make unknowable, and the maximum when samples were above the histogram's range."""
+    keys = {str(k) for k in run.get("censored") or []}
+    if (overall(run, "over_range") or 0) > 0:
+        keys.add("max_ms")
+    return frozenset(keys)
+
+
+def grace(run: Run) -> dict[str, Any]:
+    """The grace period after the deadline (empty for results of schema 1)."""
+    value = run.get("grace")
+    return value if isinstance(value, dict) else {}

@@ -34,6 +34,12 @@ METRICS = (
     Metric("max_ms", "max", "ms", "lower", "{:.1f}"),
     Metric("msgs_per_s", "msgs/s", "", "higher", "{:.0f}"),
     Metric("deliveries_per_s", "deliveries/s", "", "higher", "{:.0f}"),
+    Metric("offered_msgs_per_s", "offered msgs/s", "", "higher", "{:.0f}"),
+    Metric("offered_deliveries_per_s", "offered deliveries/s", "", "higher", "{:.0f}"),
+    Metric("late", "late", "", "lower", "{:.0f}"),
+    Metric("lost", "lost", "", "lower", "{:.0f}"),
+    Metric("queued", "queued", "", "lower", "{:.0f}"),
+    Metric("queue_s", "queue", "s", "lower", "{:.2f}"),
     Metric("loss", "loss", "", "lower", "{:.0f}"),
     Metric("loss_pct", "loss", "%", "lower", "{:.3f}"),
     Metric("errors", "errors", "", "lower", "{:.0f}"),
@@ -71,9 +77,25 @@ class ContenderFigures:
     runs: int
     valid_runs: int
     figures: dict[str, Spread]
+    # Keys whose figure is a lower bound in at least one repetition (then so is the median).
+    censored: frozenset[str] = frozenset()
+    # The saturation judgement of each repetition that has one (results of schema 2).
+    saturations: tuple[dict[str, Any], ...] = ()
+    # The grace period of each repetition (results of schema 2).
+    graces: tuple[dict[str, Any], ...] = ()
 
     def get(self, key: str) -> Spread | None:
         return self.figures.get(key)
+
+    @property
+    def saturated(self) -> int:
+        """How many repetitions were saturated (0: kept up, or not judged)."""
+        return sum(bool(s.get("saturated")) for s in self.saturations)
+
+    @property
+    def kept_up(self) -> bool:
+        """No repetition saturated (results of schema 1 are not judged: they count as kept up)."""
+        return self.saturated == 0
 
 
 def run_figure(run: fields.Run, key: str) -> float | None:
@@ -92,7 +114,12 @@ def contender_figures(docs: Sequence[Document]) -> list[ContenderFigures]:
         runs = [r for doc in docs for r in fields.runs_of(doc, contender)]
         figures = {m.key: s for m in METRICS if (s := spread(run_figure(r, m.key) for r in runs))}
         valid = sum(fields.is_valid(r) for r in runs)
-        out.append(ContenderFigures(contender, len(runs), valid, figures))
+        censored = frozenset(k for r in runs for k in fields.censored(r) if k in figures)
+        saturations = tuple(j for r in runs if (j := fields.saturation(r)) is not None)
+        graces = tuple(g for r in runs if (g := fields.grace(r)))
+        out.append(
+            ContenderFigures(contender, len(runs), valid, figures, censored, saturations, graces)
+        )
     return out
 
 
@@ -110,6 +137,28 @@ def format_spread(key: str, s: Spread | None) -> str:
     low, high = format_value(key, s.low), format_value(key, s.high)
     if s.n > 1 and low != high:
         text += f" ({low}-{high})"
+    return text
+
+
+def format_bound(key: str, value: float) -> str:
+    """A lower bound with its unit: ``> 6.5 s``, ``> 850.00 ms``, never a bare number that
+    reads as the value itself."""
+    if METRIC[key].unit == "ms" and value >= 1000:
+        return f"> {value / 1000:.1f} s"
+    unit = METRIC[key].unit
+    return f"> {format_value(key, value)}" + (f" {unit}" if unit else "")
+
+
+def format_figure(f: ContenderFigures, key: str) -> str:
+    """A table cell: :func:`format_spread`, or ``> X s (low-high)`` when the figure is a lower
+    bound (undelivered deliveries made it unknowable)."""
+    s = f.get(key)
+    if s is None or key not in f.censored:
+        return format_spread(key, s)
+    text = format_bound(key, s.median)
+    low, high = format_bound(key, s.low)[2:], format_bound(key, s.high)[2:]
+    if s.n > 1 and low != high:
+        text += f" ({low} to {high})"
     return text
 
 

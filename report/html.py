@@ -7,15 +7,17 @@ import html
 import re
 from collections.abc import Mapping
 
+from report.calibration import headline_html
 from report.summary import Report, Section
-from report.tables import to_html
+from report.tables import Table, to_html
 from report.warnings import Warning
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222;
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1240px; color: #222;
        padding: 0 1em; line-height: 1.45; }
 h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; }
-table { border-collapse: collapse; margin: .5em 0 1.2em; font-size: .9em; }
+.table-wrap { overflow-x: auto; max-width: 100%; margin: .5em 0 1.2em; }
+table { border-collapse: collapse; margin: 0; font-size: .9em; }
 th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } td.num, th.num { text-align: right; white-space: nowrap; }
 .warnings { margin: 1em 0; padding: 0; list-style: none; }
@@ -36,6 +38,12 @@ def _text(text: str) -> str:
     return _CODE.sub(r"<code>\1</code>", html.escape(text))
 
 
+def _table(table: Table) -> str:
+    """A table in a box of its own that scrolls sideways when the table is wider than the
+    page: a wide table never pushes the page (or its last columns) out of view."""
+    return f'<div class="table-wrap">\n{to_html(table)}\n</div>'
+
+
 def _warnings(items: tuple[Warning, ...]) -> str:
     if not items:
         return ""
@@ -54,7 +62,7 @@ def _section(section: Section, images: Mapping[str, bytes]) -> str:
         items = "".join(f"<li>{_text(v)}</li>" for v in section.verdicts)
         parts.append(f'<div class="verdict"><h3>Verdict</h3><ul>{items}</ul></div>')
     for caption, table in section.tables:
-        parts.append(f"<h3>{_text(caption)}</h3>\n{to_html(table)}")
+        parts.append(f"<h3>{_text(caption)}</h3>\n{_table(table)}")
     for plot in section.plots:
         data = images.get(plot.filename)
         if data is None:
@@ -64,7 +72,7 @@ def _section(section: Section, images: Mapping[str, bytes]) -> str:
             f'<figure><img src="data:image/png;base64,{b64}" alt="{html.escape(plot.caption)}">'
             f"<figcaption>{_text(plot.caption)}</figcaption></figure>"
         )
-    parts.append(f"<h3>Setup</h3>\n{to_html(section.setup)}")
+    parts.append(f"<h3>Setup</h3>\n{_table(section.setup)}")
     parts.append("</section>")
     return "\n".join(p for p in parts if p)
 
@@ -78,9 +86,10 @@ def render_html(report: Report, images: Mapping[str, bytes]) -> str:
         + "</p>"
     )
     body.append(_warnings(report.warnings))
+    body.append(headline_html(report.headline))
     body += [_section(s, images) for s in report.sections]
     body.append(f"<h2>Method</h2>\n<p>{_text(' '.join(report.method))}</p>")
-    body.append(f"<h2>Environment</h2>\n{to_html(report.environment)}")
+    body.append(f"<h2>Environment</h2>\n{_table(report.environment)}")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

@@ -14,7 +14,7 @@ from typing import Any
 from loadgen.results import ResultError, load_result
 from report.fields import CAPACITY_KIND, SCALE_KIND, Document
 
-CAPACITY_SCHEMA_VERSION = 1  # loadgen.capacity.SCHEMA_VERSION
+CAPACITY_SCHEMA_VERSION = 2  # loadgen.capacity.SCHEMA_VERSION
 CAPACITY_REQUIRED = {
     "scenario": dict, "scenario_hash": str, "environment": dict, "search": dict,
     "contenders": dict,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from report.calibration import headline_markdown
 from report.summary import Report, Section
 from report.tables import to_markdown
 from report.warnings import Warning
@@ -31,6 +32,7 @@ def _section(section: Section) -> list[str]:
 
 def render_markdown(report: Report) -> str:
     lines = [f"# {report.title}", ""]
+    lines += headline_markdown(report.headline)
     lines += ["Results: " + ", ".join(f"`{s}`" for s in report.sources), ""]
     if report.warnings:
         lines += [_warning(w) for w in report.warnings] + [""]

@@ -44,9 +44,10 @@ CAPTIONS: dict[PlotKind, str] = {
     "repetitions); each contender's outage shaded in its colour, from the fault to when every "
     "client was back, fault and restore marked by red lines",
     "knee": "Latency against offered load (the knee): p99 (solid) and p50 (dashed) of every "
-    "step of the capacity search; filled circles passed the SLO, crosses failed it, hollow "
+    "step of the capacity search; filled circles passed, crosses failed, hollow "
     "triangles are steps the load generator could not drive (never counted); the SLO's p99 "
-    "limit dotted, each contender's maximum sustainable load as a vertical line",
+    "limit dotted, each contender's maximum sustainable load as a vertical line and the "
+    "interval up to its lowest failing load shaded",
     "scale": "Throughput and latency against the number of server instances per contender",
 }
 

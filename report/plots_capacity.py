@@ -1,5 +1,6 @@
-"""Capacity and scale-out plots (matplotlib, Agg): latency against offered load (the knee),
-throughput and latency against the instance count. Each returns PNG bytes."""
+"""Capacity and scale-out plots (matplotlib, Agg): latency against offered load (the knee,
+with each contender's interval shaded), throughput and latency against the instance count.
+Each returns PNG bytes."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ def knee(doc: Document) -> bytes:
                 ax.plot([p.load], [0.02], "^", ms=8, mfc="none", mec=c,
                         transform=ax.get_xaxis_transform())  # fmt: skip
         best = number(capacity.maximum(doc, contender).get("load"))
+        low, high = capacity.interval(capacity.maximum(doc, contender))
+        if low is not None and high is not None:  # where the limit lies: pass .. fail
+            ax.axvspan(low, high, color=c, alpha=0.15, lw=0)
         if best is not None:
             ax.axvline(best, color=c, ls=":", lw=1.4)
             ax.text(best, 0.02, f" max {best:g}", color=c, rotation=90, va="bottom", fontsize=8,

@@ -100,12 +100,12 @@ def throughput(docs: Sequence[Document]) -> bytes:
                     ax.annotate(name, (x, y), fontsize=7, xytext=(4, -10),
                                 textcoords="offset points")  # fmt: skip
     limit = top * 1.08 or 1.0
-    ax.plot([0, limit], [0, limit], color="#999999", ls=":", lw=1, label="delivered = offered")
+    ax.plot([0, limit], [0, limit], color="#999999", ls=":", lw=1, label="served = offered")
     ax.set_xlim(0, limit)
     ax.set_ylim(0, limit)
     ax.set_xlabel("offered (expected deliveries per second)")
-    ax.set_ylabel("delivered (deliveries received per second)")
-    ax.set_title("Offered vs delivered throughput, per phase")
+    ax.set_ylabel("served (deliveries per second, by receive time)")
+    ax.set_title("Offered vs served throughput, per phase")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     return png(fig)

@@ -84,15 +84,24 @@ def phase_spans(run: Run) -> list[tuple[str, str, float, float]]:
 
 
 def throughput_points(run: Run) -> list[tuple[str, float, float]]:
-    """(phase, offered, delivered) deliveries per second: expected vs received per phase."""
+    """(phase, offered, served) deliveries per second per phase: the phase's offered and served
+    rates (served counted by receive time; results of schema 2), else expected vs received over
+    the phase's duration. A saturated phase's name says so."""
     out = []
     for phase in run.get("phases", []):
+        summary = phase.get("summary") or {}
+        offered = fields.number(summary.get("offered_deliveries_per_s"))
+        served = fields.number(summary.get("served_deliveries_per_s"))
+        name = phase["name"]
+        if (phase.get("saturation") or {}).get("saturated"):
+            name += " (saturated)"
+        if offered is not None and served is not None:
+            out.append((name, offered, served))
+            continue
         duration = float(phase["end_s"]) - float(phase["start_s"])
         counts = phase.get("accounting", {})
         if duration > 0 and counts:
-            out.append(
-                (phase["name"], counts["expected"] / duration, counts["received"] / duration)
-            )
+            out.append((name, counts["expected"] / duration, counts["received"] / duration))
     return out
 
 

@@ -9,63 +9,37 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from report import faults, fields, setup, transport
+from report.calibration import Headline, build_headline
 from report.capacity import build_capacity_section
 from report.fields import Document
-from report.figures import ContenderFigures, contender_figures, format_spread
+from report.figures import ContenderFigures, contender_figures, format_figure
+from report.method import EXTRA_METHOD, FAULT_METHOD, METHOD, METHOD_V2
 from report.palette import REFERENCE, REFERENCE_LINES, label
 from report.plotplan import plot_plan
 from report.scale import build_scale_section
 from report.scale import scenario_name as scale_scenario
 from report.sections import Group, GroupKind, Section
 from report.tables import Table
-from report.verdict import LEADER_METRICS, MIN_EFFECT, ratio_cells, verdicts
+from report.verdict import LATENCY_KEYS, LEADER_METRICS, SATURATED, ratio_cells, verdicts
 from report.warnings import Warning, environment_warnings, scenario_warnings
 
 __all__ = ["Group", "Report", "Section", "build_report", "group_results"]
 
 LATENCY = ("p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "connect_p99_ms")
+# Columns of the throughput table, where the results have them (schema 1: msgs/s,
+# deliveries/s, loss; schema 2: offered vs served, late, lost, queued where any, the queue of a
+# saturated contender).
 VOLUME = (
-    "msgs_per_s", "deliveries_per_s", "loss", "errors", "server_cpu_pct", "server_rss_mb",
-    "rss_kb_per_conn",
+    "msgs_per_s", "offered_deliveries_per_s", "deliveries_per_s", "late", "lost", "loss",
+    "queued", "queue_s", "errors", "server_cpu_pct", "server_rss_mb", "rss_kb_per_conn",
 )  # fmt: skip
 HEADERS = {
     "p50_ms": "p50", "p90_ms": "p90", "p99_ms": "p99", "p999_ms": "p99.9", "max_ms": "max",
     "connect_p99_ms": "connect p99", "msgs_per_s": "msgs/s", "deliveries_per_s": "deliveries/s",
-    "loss": "loss", "errors": "errors", "server_cpu_pct": "CPU %", "server_rss_mb": "RSS MB",
-    "rss_kb_per_conn": "KB/conn",
+    "offered_deliveries_per_s": "offered deliveries/s", "late": "late", "lost": "lost",
+    "queued": "queued", "queue_s": "queue (s)", "loss": "loss", "errors": "errors",
+    "server_cpu_pct": "CPU %", "server_rss_mb": "RSS MB", "rss_kb_per_conn": "KB/conn",
 }  # fmt: skip
-
-METHOD = (
-    "Each contender ran the identical plan (same seed, connections, rooms, send times and "
-    "payloads) against its own freshly started servers, one contender at a time, alternated "
-    "and repeated (A B A B) so that drift of the machine does not favour one side.",
-    "The load is open-loop: every message has a planned send time, and a delivery's latency is "
-    "its receive time minus that planned time (so server stalls are not hidden), counted for "
-    "every recipient; latencies go into HDR histograms, merged without loss.",
-    "Figures cover the measured phases (warm-up excluded). Each table cell is the median of the "
-    "repetitions with the lowest and highest in brackets; msgs/s counts acknowledged sends, "
-    "deliveries/s received deliveries; loss compares deliveries with the room members at send "
-    "time; CPU is percent of one core and RSS the peak, summed over a contender's instances.",
-    f"Verdicts are generated from the medians; differences under {MIN_EFFECT:.0%} are called "
-    "about the same. A run in which the load generator fell behind its plan or ran out of CPU "
-    "is marked invalid above, never silently reported. `bench compare` tests differences "
-    "between result files for significance.",
-)
-
-
-EXTRA_METHOD = {
-    "capacity": "A capacity search (`bench capacity`) runs the scenario at rising offered "
-    "loads, then bisects, until the SLO breaks; every step is a fresh run, contenders "
-    "alternate step by step, a failing load is re-run, and a step the load generator could "
-    "not drive is marked unknown and never counted as the server's limit.",
-    "scale": "A scale-out summary (`bench scale`) runs the scenario at each instance count "
-    "behind one Redis, clients spread over the instances.",
-}
-FAULT_METHOD = (
-    "Faults are scenario steps carried out at planned times; a fault's outage runs from the "
-    "fault to the later of the service coming back and every dropped client being back, and "
-    "lost deliveries are counted by the second their message was planned."
-)
 
 
 @dataclass(frozen=True)
@@ -76,6 +50,7 @@ class Report:
     sections: tuple[Section, ...]
     environment: Table
     method: tuple[str, ...] = METHOD
+    headline: Headline | None = None  # capacities and loads when the rates were calibrated
 
 
 def _kind(doc: Document) -> GroupKind:
@@ -120,6 +95,42 @@ def group_results(named: Sequence[tuple[str, Document]]) -> list[Group]:
     return groups
 
 
+def _cell(f: ContenderFigures, key: str) -> str:
+    """A figure, a lower bound (``> 6.5 s``), or ``saturated`` for the delivery latency of a
+    contender that did not keep up."""
+    if key in LATENCY_KEYS and not f.kept_up:
+        judged = len(f.saturations)
+        return SATURATED if f.saturated == judged else f"{SATURATED} ({f.saturated}/{judged} runs)"
+    return format_figure(f, key)
+
+
+def _volume_keys(figs: Sequence[ContenderFigures]) -> list[str]:
+    have = [k for k in VOLUME if any(f.get(k) for f in figs)]
+    drop = set()
+    if "lost" in have:
+        drop.add("loss")  # the same count, under the name of schema 2
+    if not any((s := f.get("queued")) and s.high > 0 for f in figs):
+        drop.add("queued")
+    if all(f.kept_up for f in figs):
+        drop.add("queue_s")
+    return [k for k in have if k not in drop]
+
+
+def _captions(figs: Sequence[ContenderFigures], served: bool) -> tuple[str, str]:
+    latency = "Latency (ms): median of repetitions (lowest-highest)"
+    if not all(f.kept_up for f in figs):
+        latency += "; saturated: the contender did not keep up, its latency measures its queue"
+    if any(k in LATENCY_KEYS for f in figs for k in f.censored):
+        latency += "; > X: a lower bound (deliveries that never arrived make it unknowable)"
+    volume = (
+        "Throughput (offered vs served, by receive time), late and lost deliveries, errors, "
+        "resources: median of repetitions (lowest-highest)"
+        if served
+        else "Throughput, loss, errors, resources: median of repetitions (lowest-highest)"
+    )
+    return latency, volume
+
+
 def figure_tables(
     figs: Sequence[ContenderFigures], na: dict[str, str] | None = None
 ) -> list[tuple[str, Table]]:
@@ -128,28 +139,33 @@ def figure_tables(
 
     def rows(keys: Sequence[str]) -> list[list[str]]:
         return [
-            [label(f.contender), f"{f.valid_runs}/{f.runs}"]
-            + [format_spread(k, f.get(k)) for k in keys]
+            [label(f.contender), f"{f.valid_runs}/{f.runs}"] + [_cell(f, k) for k in keys]
             for f in figs
         ] + [[label(c), "n/a"] + ["n/a"] * len(keys) for c in missing]
 
-    volume = [k for k in VOLUME if any(f.get(k) for f in figs)]
+    volume = _volume_keys(figs)
+    served = "offered_deliveries_per_s" in volume
+    headers = dict(HEADERS, deliveries_per_s="served deliveries/s") if served else HEADERS
     ratio_keys = [k for k in LEADER_METRICS if any(f.get(k) for f in figs)]
     cells = {k: ratio_cells(figs, k) for k in ratio_keys}
     ratios = [[label(f.contender)] + [cells[k][f.contender] for k in ratio_keys] for f in figs]
     ratios += [[label(c)] + ["n/a"] * len(ratio_keys) for c in missing]
+    latency_caption, volume_caption = _captions(figs, served)
     return [
         (
-            "Latency (ms): median of repetitions (lowest-highest)",
+            latency_caption,
             Table.of(["contender", "valid runs", *(HEADERS[k] for k in LATENCY)], rows(LATENCY)),
         ),
         (
-            "Throughput, loss, errors, resources: median of repetitions (lowest-highest)",
-            Table.of(["contender", "valid runs", *(HEADERS[k] for k in volume)], rows(volume)),
+            volume_caption,
+            Table.of(["contender", "valid runs", *(headers[k] for k in volume)], rows(volume)),
         ),
         (
-            "Ratio to the best contender on each figure (reference excluded from 'best')",
-            Table.of(["contender", *(HEADERS[k] for k in ratio_keys)], ratios),
+            "Ratio to the best contender on each figure (reference excluded from 'best'; "
+            "latency and CPU only among contenders that kept up)"
+            if not all(f.kept_up for f in figs)
+            else "Ratio to the best contender on each figure (reference excluded from 'best')",
+            Table.of(["contender", *(headers[k] for k in ratio_keys)], ratios),
         ),
     ]
 
@@ -208,7 +224,12 @@ def build_report(named: Sequence[tuple[str, Document]], title: str | None = None
     groups = group_results(named)
     sections = tuple(build_section(g) for g in groups)
     kinds = {g.kind for g in groups}
-    method = METHOD + tuple(m for k, m in EXTRA_METHOD.items() if k in kinds)
+    schema2 = any(
+        fields.schema_version(d) >= 2 for g in groups if g.kind == "result" for d in g.docs
+    )
+    method = (METHOD_V2 if schema2 else METHOD) + tuple(
+        m for k, m in EXTRA_METHOD.items() if k in kinds
+    )
     if any(faults.has_faults(g.docs) for g in groups if g.kind == "result"):
         method += (FAULT_METHOD,)
     return Report(
@@ -218,4 +239,5 @@ def build_report(named: Sequence[tuple[str, Document]], title: str | None = None
         sections=sections,
         environment=setup.environment_table(named),
         method=method,
+        headline=build_headline([d for _, d in named]),
     )

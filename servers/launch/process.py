@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -100,6 +101,7 @@ class ServerGroup:
             process = subprocess.Popen(
                 spec.argv,
                 env={**os.environ, **spec.env},
+                cwd=spec.cwd,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -206,11 +208,14 @@ def start_servers(
     log_dir: Path | None = None,
     cpus: Sequence[int] | None = None,
     ready_timeout: float = 30.0,
+    python: str = sys.executable,
+    cwd: str | None = None,
 ) -> ServerGroup:
     """Start ``instances`` instances of ``contender`` and return once every one is ready.
 
     Instance ``k`` listens on ``base_port + k``, or on a free port when ``base_port`` is 0.
     On any failure every instance already started is stopped before the error propagates.
+    ``python`` and ``cwd`` start another tree's servers (see :func:`server_spec`).
     """
     if instances > 1 and config.backend != "redis":
         raise ValueError("more than one instance needs the redis backend (memory is per process)")
@@ -225,8 +230,9 @@ def start_servers(
         for k in range(instances):
             port = base_port + k if base_port else free_port(host)
             spec = server_spec(
-                contender, port=port, config=config, asgi=asgi, instance=k, host=host
-            )
+                contender, port=port, config=config, asgi=asgi, instance=k, host=host,
+                python=python, cwd=cwd,
+            )  # fmt: skip
             group.spawn(spec)
         for server in group.servers:
             wait_ready(server, ready_timeout)

@@ -75,6 +75,7 @@ class ServerSpec:
     env: dict[str, str] = field(default_factory=dict)
     health_path: str = HEALTH_PATH
     asgi_server: str = "uvicorn"
+    cwd: str | None = None  # another source tree's servers (bench check --base): run from there
 
     @property
     def base_url(self) -> str:
@@ -90,8 +91,13 @@ def server_spec(
     instance: int = 0,
     host: str = "127.0.0.1",
     python: str = sys.executable,
+    cwd: str | None = None,
 ) -> ServerSpec:
-    """Describe instance ``instance`` of ``contender`` listening on ``host:port``."""
+    """Describe instance ``instance`` of ``contender`` listening on ``host:port``.
+
+    ``python`` and ``cwd`` run another tree's servers (``bench check --base``): that tree's code
+    comes first on the path (its directory is the working directory and ``PYTHONPATH``).
+    """
     if contender not in _APPS:
         raise UnknownContenderError(contender)
     asgi = asgi or AsgiSettings()
@@ -110,7 +116,11 @@ def server_spec(
     env["BENCH_CONTENDER"] = contender
     env["BENCH_INSTANCE"] = str(instance)
     env["PYTHONUNBUFFERED"] = "1"
-    return ServerSpec(contender, instance, host, port, argv, env, asgi_server=_SERVERS[contender])
+    if cwd is not None:
+        env["PYTHONPATH"] = cwd
+    return ServerSpec(
+        contender, instance, host, port, argv, env, asgi_server=_SERVERS[contender], cwd=cwd
+    )
 
 
 def _uvicorn_argv(

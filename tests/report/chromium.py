@@ -1,5 +1,5 @@
 """Drive headless Chromium over the DevTools protocol (``websockets``' sync client): open a
-page, collect console errors, measure images, take a screenshot. For tests only."""
+page, collect console errors, measure images and tables, take a screenshot. For tests only."""
 
 from __future__ import annotations
 
@@ -32,6 +32,21 @@ IMAGE_SIZES = """JSON.stringify(Array.from(document.images).map(img => {
           rendered: [box.width, box.height]};
 }))"""
 
+# Each table: the heading before its box, whether it sits in a scrolling box of its own, its
+# box's right edge against the page body's, and the box's content width against its own width.
+TABLE_FIT = """JSON.stringify({
+  page: {scroll: document.documentElement.scrollWidth,
+         client: document.documentElement.clientWidth},
+  tables: Array.from(document.querySelectorAll('table')).map(table => {
+    const box = table.parentElement, body = document.body.getBoundingClientRect();
+    const style = getComputedStyle(document.body);
+    const heading = box.previousElementSibling ? box.previousElementSibling.textContent : '';
+    return {heading: heading.slice(0, 80), wrapped: box.classList.contains('table-wrap'),
+            right: box.getBoundingClientRect().right,
+            limit: body.right - parseFloat(style.paddingRight),
+            scroll: box.scrollWidth, client: box.clientWidth};
+  })})"""
+
 
 def find_chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome"):
@@ -45,6 +60,7 @@ def find_chromium() -> str | None:
 class PageReport:
     errors: list[str] = field(default_factory=list)  # console errors, exceptions, log errors
     images: list[dict[str, Any]] = field(default_factory=list)
+    tables: dict[str, Any] = field(default_factory=dict)  # TABLE_FIT's measurements
     screenshot: bytes = b""
 
 
@@ -131,7 +147,8 @@ def browser(executable: str, startup_timeout: float = 30.0) -> Iterator[DevTools
 
 
 def open_page(executable: str, page: Path, width: int = 1280) -> PageReport:
-    """Load ``page``, then report console errors, image sizes and a full-page screenshot."""
+    """Load ``page`` at ``width`` CSS pixels, then report console errors, image sizes, table
+    widths and a full-page screenshot."""
     with browser(executable) as tools:
         target = tools.call("Target.createTarget", url="about:blank")["targetId"]
         tools.session = tools.call("Target.attachToTarget", targetId=target, flatten=True)[
@@ -145,6 +162,8 @@ def open_page(executable: str, page: Path, width: int = 1280) -> PageReport:
         tools.wait_for("Page.loadEventFired")
         value = tools.call("Runtime.evaluate", expression=IMAGE_SIZES, returnByValue=True)
         images = json.loads(value["result"]["value"])
+        value = tools.call("Runtime.evaluate", expression=TABLE_FIT, returnByValue=True)
+        tables = json.loads(value["result"]["value"])
         size = tools.call("Page.getLayoutMetrics")["cssContentSize"]
         shot = tools.call(
             "Page.captureScreenshot", format="png", captureBeyondViewport=True,
@@ -152,4 +171,4 @@ def open_page(executable: str, page: Path, width: int = 1280) -> PageReport:
         )  # fmt: skip
         time.sleep(0.2)  # let late console messages arrive
         tools.call("Runtime.evaluate", expression="1")
-        return PageReport(tools.errors(), images, base64.b64decode(shot["data"]))
+        return PageReport(tools.errors(), images, tables, base64.b64decode(shot["data"]))

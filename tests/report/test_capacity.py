@@ -127,3 +127,58 @@ def test_bad_capacity_files_exit_2_and_compare_refuses_them(tmp_path: Path) -> N
     assert "'contenders' is missing or not a dict" in result.stderr
     refused = bench("compare", CAPACITY, CAPACITY)
     assert refused.exit_code == 2 and "not a bench result file" in refused.stderr
+
+
+def schema2() -> dict[str, Any]:
+    """The real search as the current harness writes it: the interval with its votes, the
+    served ratio of every step, and which steps reused their servers."""
+    doc = copy.deepcopy(load(CAPACITY))
+    doc["schema_version"] = 2
+    doc["search"].update(votes=3, served_ratio_min=0.98, step_grace_s=3.0, reuse_servers=True)
+    channels = doc["contenders"]["channels"]
+    channels["maximum"]["interval"] = {
+        "pass": 425.0, "fail": 437.5, "spread": 437.5 / 425 - 1, "pass_votes": "1/1",
+        "fail_votes": "2/3",
+    }  # fmt: skip
+    for step in channels["steps"]:
+        step.update(server="reused", server_why="kept running", served_ratio=0.995)
+    channels["steps"][0]["server"] = "started"
+    last = channels["steps"][-1]
+    last.update(server="restarted", server_why="the step before left a backlog: queued 40")
+    last.update(served_ratio=0.9, reasons=["did not keep up: served 90.0% of the offered load"])
+    return doc
+
+
+def test_a_schema_2_search_shows_the_interval_votes_served_ratio_and_servers() -> None:
+    section = build_report([("v2.json", schema2())]).sections[0]
+    maxima = dict(section.tables)["Maximum sustainable load"]
+    assert maxima.rows[1][3] == "425 - 437.5 msgs/s, spread 2.9% (votes 1/1, 2/3)"
+    assert maxima.rows[1][5] == "16 of 18"  # steps on reused servers
+    assert maxima.rows[0][3] == "1950 - 2000 msgs/s, spread 2.6%"  # no votes recorded
+    rows = dict(section.tables)["Every step of the search, in order"].rows
+    channels = [r for r in rows if r[0] == "Channels (uvicorn)"]
+    assert channels[0][7] == "99.5%" and channels[0][10] == "started"
+    assert channels[1][10] == "reused"
+    assert channels[-1][10] == "restarted: the step before left a backlog: queued 40"
+    assert channels[-1][11] == "did not keep up: served 90.0% of the offered load"
+    setup_rows = {row[0]: row[1] for row in section.setup.rows} if section.setup else {}
+    assert setup_rows["noise"].startswith("both bounds of the interval decided by a majority of 3")
+    assert "at least 98% of the offered load is served" in setup_rows["a step passes"]
+    assert setup_rows["each step"].startswith("servers kept running from a step that left no")
+
+
+def test_a_schema_1_search_still_reads_as_before() -> None:
+    section = build_report([(CAPACITY.name, load(CAPACITY))]).sections[0]
+    setup_rows = {row[0]: row[1] for row in section.setup.rows} if section.setup else {}
+    assert setup_rows["noise"] == "a failing load is re-run, best of 3"
+    assert setup_rows["a step passes"] == "the SLO holds"
+    assert setup_rows["each step"].startswith("fresh servers")
+    rows = dict(section.tables)["Every step of the search, in order"].rows
+    assert {r[10] for r in rows} == {"fresh"} and {r[7] for r in rows} == {"-"}
+
+
+def test_bench_report_reads_a_schema_2_capacity_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "v2.json", schema2())
+    result = bench("report", path, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "votes 1/1, 2/3" in (tmp_path / "out" / "report.md").read_text()

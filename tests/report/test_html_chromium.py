@@ -3,6 +3,7 @@ with a non-zero size, and a screenshot is kept under test-artifacts/."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from tests.report.conftest import (
     ROOT,
     SCALE,
 )
+from tests.report.synthetic import CHANNELS_SATURATED, schema2
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -97,3 +99,30 @@ def test_the_check_sees_console_errors_and_broken_images(tmp_path: Path) -> None
     assert any("boom" in e for e in report.errors)
     assert any("undefined_function" in e for e in report.errors)
     assert report.images[0]["natural"] == [0, 0]
+
+
+def test_tables_fit_the_page_at_1400_px(tmp_path: Path) -> None:
+    """Issue 9: at 1400 px the latency table's max column was cut off. Every table sits in a
+    box of its own inside the page; the result tables fit without scrolling, a wider one (a
+    capacity search's steps) scrolls inside its box, and the page itself never does."""
+    chromium = find_chromium()
+    if chromium is None:
+        unavailable("chromium is not installed (Debian package `chromium`; .ci/run installs it)")
+        return
+    saturated = tmp_path / "saturated.json"
+    saturated.write_text(json.dumps(schema2({"channels": CHANNELS_SATURATED})))
+    files = [saturated, ROOM_CHAT_NODE, FAULT_KILL, POLLING, CAPACITY, SCALE]
+    written = write_report(files, tmp_path / "report")
+    page = open_page(chromium, written[0], width=1400)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "report-chromium-1400.png").write_bytes(page.screenshot)
+    assert page.errors == []
+    assert page.tables["page"]["scroll"] <= page.tables["page"]["client"], page.tables["page"]
+    tables = page.tables["tables"]
+    assert len(tables) >= 20
+    for table in tables:
+        assert table["wrapped"], table
+        assert table["right"] <= table["limit"] + 1, table
+        if table["heading"].startswith(("Latency", "Throughput", "Ratio", "Recovery")):
+            assert table["scroll"] <= table["client"], table
+    assert "saturated" in written[0].read_text()

@@ -1,5 +1,6 @@
-"""The CI performance job (.github/workflows/perf.yml): its structure, and every ``bench``
-command it runs parses against the real CLI, with files that exist in the repository."""
+"""The CI performance job (.github/workflows/perf.yml): its structure (the A/B check against
+the base commit, with the full history checked out), and every ``bench`` command it runs
+parses against the real CLI, with files that exist in the repository."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ def test_structure() -> None:
     assert job["env"]["REDIS_URL"].startswith("redis://127.0.0.1:6379")
     uses = [s["uses"].split("@")[0] for s in steps() if "uses" in s]
     assert uses[:2] == ["actions/checkout", "actions/setup-python"]
+    assert steps()[0]["with"]["fetch-depth"] == 0  # the base commit is needed for its worktree
     uploads = [s for s in steps() if s.get("uses", "").startswith("actions/upload-artifact")]
     assert any(s["with"]["path"].rstrip("/") == "results/ci/report" for s in uploads)
     assert all(s.get("if") == "always()" for s in uploads)
@@ -51,9 +53,14 @@ def test_structure() -> None:
     assert "pip install -e ." in install["run"]
 
 
-def test_the_job_runs_the_suite_then_checks_then_reports() -> None:
+def test_the_job_checks_against_the_base_commit_then_reports() -> None:
     names = [c[0] for c in bench_commands()]
-    assert names == ["run", "check", "report"]
+    assert names == ["check", "report"]
+    check = bench_commands()[0]
+    assert check[check.index("--base") + 1] == "$BASE"
+    assert "--baseline" not in check  # the stored-baseline mode is for same-runner use
+    base = next(s for s in steps() if "--base" in s.get("run", ""))["env"]["BASE"]
+    assert "github.event.pull_request.base.sha" in base and "HEAD~1" in base
 
 
 def test_every_bench_command_exists_and_its_options_parse() -> None:
@@ -67,18 +74,20 @@ def test_every_bench_command_exists_and_its_options_parse() -> None:
 
 
 def test_the_files_it_names_exist() -> None:
-    run, check, _ = bench_commands()
-    assert (ROOT / run[1]).is_file()
-    baseline = check[check.index("--baseline") + 1]
-    assert (ROOT / baseline).is_file(), f"{baseline}: the stored baseline is missing"
+    check, _ = bench_commands()
+    scenarios = [a for a in check if a.endswith(".yaml")]
+    assert scenarios and all((ROOT / s).is_file() for s in scenarios)
+
+
+BASELINE = ROOT / "results" / "baselines" / "ci-short.json"
 
 
 def test_the_stored_baseline_is_of_the_current_scenario() -> None:
-    """`bench check` refuses a baseline of another scenario hash (exit 2): when the scenario
-    or its model changes, refresh results/baselines/ci-short.json (see its README)."""
-    run, check, _ = bench_commands()
-    baseline = json.loads((ROOT / check[check.index("--baseline") + 1]).read_text())
-    current = scenario_hash(load_scenario(ROOT / run[1], env={}))
+    """The stored-baseline mode stays (same-runner use), and `bench check` refuses a baseline
+    of another scenario hash (exit 2): when the scenario or its model changes, refresh
+    results/baselines/ci-short.json (see its README)."""
+    baseline = json.loads(BASELINE.read_text())
+    current = scenario_hash(load_scenario(ROOT / "scenarios" / "ci-short.yaml", env={}))
     assert baseline["scenario_hash"] == current
     assert baseline["status"] == "complete"
     assert {r["contender"] for r in baseline["runs"]} == {"sio", "channels", "reference"}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import random
+import statistics
 from collections.abc import Callable
 
 import pytest
@@ -11,8 +14,8 @@ from loadgen.capacity_search import (
     SearchSettings,
     Trial,
     conclude,
+    judge,
     next_load,
-    verdict,
 )
 
 System = Callable[[float, int], Outcome]  # (load, how often this load ran before) -> outcome
@@ -118,6 +121,65 @@ def test_a_real_failure_is_confirmed_by_majority() -> None:
     assert all(fails.count(load) == 2 for load in fails)
 
 
+def test_both_bounds_of_the_interval_are_decided_by_majority() -> None:
+    """Not only failures: the highest pass is confirmed too; loads far below run once."""
+    chosen = settings(confirm=1)
+    trials = search(limit(300.0), chosen)
+    result = conclude(trials, chosen)
+    runs = {load: sum(1 for t in trials if t.load == load) for load in {t.load for t in trials}}
+    assert result.max_load is not None and result.ceiling is not None
+    assert runs[result.max_load] == 2 and runs[result.ceiling] == 2
+    assert (result.max_votes, result.ceiling_votes) == ("2/2", "2/2")
+    assert runs[50.0] == runs[100.0] == 1  # passed while raising, far below the knee
+    bisected = [load for load in runs if 200.0 < load < 400.0]
+    assert bisected and all(runs[load] == 2 for load in bisected)
+    assert result.spread is not None and 0 < result.spread <= 0.05
+
+
+def test_a_lucky_pass_at_the_bound_is_outvoted() -> None:
+    """A coin toss at 310 (just over the limit): its first run passes, the next two fail."""
+
+    def lucky(load: float, seen: int) -> Outcome:
+        return "pass" if load <= 300.0 or (310.0 <= load <= 320.0 and seen == 0) else "fail"
+
+    chosen = settings(start=310.0, max_load=620.0)
+    trials = search(lucky, chosen)
+    assert [t.outcome for t in trials if t.load == 310.0] == ["pass", "fail", "fail"]
+    result = conclude(trials, chosen)
+    assert result.max_load is not None and 300.0 / 1.05 <= result.max_load <= 300.0
+    assert result.ceiling is not None and result.ceiling <= 310.0
+
+
+def coin_toss(capacity: float, width: float, rng: random.Random) -> System:
+    """A server near its knee: passes with a probability that falls from 1 to 0 around
+    ``capacity`` (logistic, ``width`` relative): the coin toss the issue saw."""
+
+    def system(load: float, _seen: int) -> Outcome:
+        p_pass = 1.0 / (1.0 + math.exp((load / capacity - 1.0) / width))
+        return "pass" if rng.random() < p_pass else "fail"
+
+    return system
+
+
+def test_majority_votes_make_repeated_searches_agree() -> None:
+    """Forty searches of the same noisy server: with a majority of 3 at the bounds their
+    answers spread less than with one run per load, and all land near the knee."""
+
+    def answers(confirm: int) -> list[float]:
+        chosen = settings(start=100.0, confirm=confirm, max_steps=60)
+        found = []
+        for seed in range(40):
+            trials = search(coin_toss(300.0, 0.04, random.Random(seed)), chosen)
+            result = conclude(trials, chosen)
+            assert result.status == "found" and result.max_load is not None
+            found.append(result.max_load)
+        return found
+
+    single, majority = answers(0), answers(1)
+    assert statistics.pstdev(majority) < statistics.pstdev(single)
+    assert all(240.0 <= v <= 345.0 for v in majority), sorted(majority)
+
+
 def test_a_lucky_pass_above_the_limit_is_reported_not_counted() -> None:
     """Noise the other way: 400 passes once after 300 was judged failing."""
     chosen = settings(confirm=0)
@@ -194,27 +256,34 @@ def test_a_search_in_progress_is_running() -> None:
     assert next_load([], chosen) == 50.0
     assert next_load([Trial(50.0, "pass")], chosen) == 100.0
     assert next_load([Trial(50.0, "pass"), Trial(100.0, "fail")], chosen) == 100.0  # confirm
+    failed = [Trial(50.0, "pass"), Trial(100.0, "fail"), Trial(100.0, "fail")]
+    assert next_load(failed, chosen) == 50.0  # then the pass below it
+    assert next_load([*failed, Trial(50.0, "pass")], chosen) == 75.0  # then bisect
 
 
 @pytest.mark.parametrize(
     ("outcomes", "confirm", "expected"),
     [
-        ([], 1, "undecided"),
-        (["pass"], 1, "pass"),
-        (["fail"], 0, "fail"),
-        (["fail"], 1, "undecided"),
-        (["fail", "fail"], 1, "fail"),
-        (["fail", "pass"], 1, "undecided"),
-        (["fail", "pass", "pass"], 1, "pass"),
-        (["fail", "pass", "fail"], 1, "fail"),
-        (["unknown"], 0, "unknown"),
-        (["unknown", "unknown"], 1, "unknown"),
-        (["unknown", "pass"], 1, "pass"),
-        (["fail", "unknown", "unknown"], 1, "unknown"),
+        ([], 1, ("undecided", False, "0/0")),
+        (["pass"], 1, ("pass", False, "1/1")),  # provisional: one run of three
+        (["pass"], 0, ("pass", True, "1/1")),
+        (["fail"], 0, ("fail", True, "1/1")),
+        (["fail"], 1, ("fail", False, "1/1")),
+        (["fail", "fail"], 1, ("fail", True, "2/2")),
+        (["pass", "pass"], 1, ("pass", True, "2/2")),
+        (["fail", "pass"], 1, ("undecided", False, "0/2")),
+        (["fail", "pass", "pass"], 1, ("pass", True, "2/3")),
+        (["pass", "fail", "fail"], 1, ("fail", True, "2/3")),
+        (["unknown"], 0, ("unknown", True, "1/1")),
+        (["unknown", "unknown"], 1, ("unknown", True, "2/2")),
+        (["unknown", "pass"], 1, ("undecided", False, "0/2")),
+        (["fail", "unknown", "pass"], 1, ("unknown", True, "1/3")),  # no majority: cannot tell
+        (["pass", "pass", "fail"], 2, ("pass", False, "2/3")),  # 3 of 5 needed
     ],
 )
-def test_verdict(outcomes: list[Outcome], confirm: int, expected: str) -> None:
-    assert verdict(outcomes, confirm) == expected
+def test_judge(outcomes: list[Outcome], confirm: int, expected: tuple[str, bool, str]) -> None:
+    judged = judge(outcomes, confirm)
+    assert (judged.verdict, judged.decided, judged.votes) == expected
 
 
 @pytest.mark.parametrize(

@@ -171,12 +171,13 @@ def test_pubsub_layer_needs_redis() -> None:
 def test_rate_both_or_neither() -> None:
     both = MINIMAL + "  rate_per_connection: 2\n"
     assert only(both) == (
-        "traffic.rate_per_connection",
-        "set exactly one of rate_per_connection or total_rate (both are set)",
+        "traffic.total_rate",
+        "set exactly one of rate_per_connection, total_rate, capacity_fraction "
+        "(rate_per_connection and total_rate are set)",
     )
     assert only("name: t\ntraffic: {message_bytes: 10}\n") == (
         "traffic.rate_per_connection",
-        "set exactly one of rate_per_connection or total_rate (neither is set)",
+        "set exactly one of rate_per_connection, total_rate, capacity_fraction (none is set)",
     )
 
 

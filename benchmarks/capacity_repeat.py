@@ -1,0 +1,116 @@
+"""Do repeated capacity searches agree? N searches of one contender, back to back.
+
+    .venv/bin/python benchmarks/capacity_repeat.py --contender sio --searches 3
+    .venv/bin/python benchmarks/capacity_repeat.py --contender channels --backend memory \\
+        --scenario scenarios/echo.yaml --slo "p99_ms<250,loss==0" --json repeat.json
+
+Each search is a full ``bench capacity`` search (the same code path, default settings unless
+given) and writes its own capacity file under ``--out``. Printed per search: the interval
+found (highest pass - lowest fail) with its votes, the steps run and how many reused their
+servers, and the wall time; then the spread of the answers (``max / min - 1`` of the highest
+passing loads). On a shared machine wrap it in ``flock /tmp/bench-measure.lock``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from loadgen.capacity import search
+from loadgen.capacity_plan import BadInputError, CapacityRequest, prepare
+from loadgen.runner import RunOptions, resolve_redis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contender", required=True)
+    parser.add_argument("--searches", type=int, default=3)
+    parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "echo.yaml")
+    parser.add_argument("--slo", default="p99_ms<250,loss==0")
+    parser.add_argument("--backend", default="memory", help="memory or redis")
+    parser.add_argument("--start", type=float)
+    parser.add_argument("--max", dest="max_load", type=float)
+    parser.add_argument("--step-factor", type=float, default=2.0)
+    parser.add_argument("--precision", type=float, default=0.05)
+    parser.add_argument("--confirm", type=int, default=1)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--step-duration", type=float, default=5.0)
+    parser.add_argument("--no-reuse", action="store_true", help="fresh servers every step")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/capacity-repeat"))
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    return parser.parse_args()
+
+
+def one_search(args: argparse.Namespace, number: int) -> dict[str, Any]:
+    request = CapacityRequest(
+        scenario=args.scenario, slo=args.slo, start=args.start, max_load=args.max_load,
+        step_factor=args.step_factor, precision=args.precision, confirm=args.confirm,
+        warmup_s=args.warmup, step_s=args.step_duration, reuse_servers=not args.no_reuse,
+        cli={"backend.kind": args.backend},
+    )  # fmt: skip
+    options = RunOptions(out_dir=args.out / f"search-{number}", contenders=(args.contender,),
+                         progress=None)  # fmt: skip
+    plan = prepare(request, options.contenders)
+    resolve_redis(plan.base, options)
+    path = args.out / f"{args.contender}-{number}.json"
+    began = time.monotonic()
+    document = search(plan, options, path, sys.stderr)
+    wall = time.monotonic() - began
+    entry = document["contenders"][args.contender]
+    steps = entry["steps"]
+    return {
+        "search": number, "file": str(path), "status": entry["maximum"]["status"],
+        "found": entry["maximum"]["load"], "interval": entry["maximum"].get("interval"),
+        "steps": len(steps), "reused": sum(1 for s in steps if s.get("server") == "reused"),
+        "wall_s": wall,
+    }  # fmt: skip
+
+
+def main() -> int:
+    args = arguments()
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for number in range(1, args.searches + 1):
+        try:
+            row = one_search(args, number)
+        except BadInputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        rows.append(row)
+        found = row["interval"] or {}
+        print(
+            f"{args.contender} search {number}: {row['status']}, interval "
+            f"{found.get('pass')} - {found.get('fail')} (votes {found.get('pass_votes')}, "
+            f"{found.get('fail_votes')}; spread {found.get('spread') or 0:.1%}), "
+            f"{row['steps']} steps ({row['reused']} on reused servers), {row['wall_s']:.0f} s",
+            flush=True,
+        )
+    loads = [r["found"] for r in rows if r["found"]]
+    spread = max(loads) / min(loads) - 1 if loads else None
+    walls = [r["wall_s"] for r in rows]
+    summary = {
+        "contender": args.contender, "scenario": str(args.scenario), "slo": args.slo,
+        "backend": args.backend, "found": loads, "spread": spread, "wall_s": walls,
+        "searches": rows,
+    }  # fmt: skip
+    said = "-" if spread is None else f"{spread:.1%}"
+    print(
+        f"{args.contender}: found {', '.join(f'{v:g}' for v in loads)}; spread (max/min - 1) "
+        f"{said}; wall time per search {', '.join(f'{w:.0f}' for w in walls)} s "
+        f"(mean {sum(walls) / len(walls):.0f} s)"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=1) + "\n")
+    return 0 if loads and len(loads) == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""A capacity step's verdict: the SLO, the served rate and the queue, each in words; and
+whether the step's servers can serve the next step. Synthetic summaries, no network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from loadgen.capacity_model import parse_slo
+from loadgen.capacity_step import SERVED_RATIO_MIN, StepRecord, judge_step, restart_reason
+
+SLO = parse_slo("p99_ms<100,loss==0")
+
+
+def document(
+    overall: dict[str, Any] | None,
+    reasons: list[str] | None = None,
+    partial: list[str] | None = None,
+    saturation: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    run: dict[str, Any] = {
+        "validity": {"valid": not reasons, "reasons": reasons or []},
+        "partial_reasons": partial or [],
+    }
+    if overall is not None:
+        run["overall"] = overall
+    if saturation is not None:
+        run["saturation"] = saturation
+    return {"runs": [run], "settings": {"server": {"delay_ms": 4.0}}}
+
+
+# A summary written before served rates and saturation were measured (schema 1).
+OLD = {"p50_ms": 5.0, "p99_ms": 20.0, "msgs_per_s": 100.0, "loss": 0, "errors": 0}
+# The same run as the current load generator writes it: kept up, nothing left behind.
+GOOD = {
+    **OLD, "offered_deliveries_per_s": 100.0, "served_deliveries_per_s": 99.5,
+    "served_ratio": 0.995, "saturated": 0, "latency_growth_ms": 0.4, "queue_s": 0.005,
+    "late": 0, "lost": 0, "queued": 0, "backlog_at_deadline": 0,
+    "acks_outstanding_at_deadline": 0,
+}  # fmt: skip
+
+
+def judge(doc: dict[str, Any], **kwargs: Any) -> StepRecord:
+    return judge_step(doc, SLO, index=1, load=100.0, result="r.json", elapsed_s=9.0, **kwargs)
+
+
+def test_a_run_within_the_slo_that_kept_up_passes() -> None:
+    step = judge(document(GOOD))
+    assert (step.outcome, step.passed, step.valid, step.loadgen_bound) == (
+        "pass", True, True, False,
+    )  # fmt: skip
+    assert step.conditions == {"slo": "pass", "served": "pass", "queue": "pass"}
+    assert step.reasons == ()
+    data = step.as_dict()
+    assert data["p99_ms"] == 20.0 and data["server_delay_ms"] == 4.0 and data["result"] == "r.json"
+    assert data["served_ratio"] == 0.995 and data["backlog_at_deadline"] == 0
+    assert data["server"] == "started" and data["run"] == 1
+
+
+def test_an_old_summary_is_judged_by_the_slo_alone() -> None:
+    step = judge(document(OLD))
+    assert step.outcome == "pass"
+    assert step.conditions == {"slo": "pass", "served": "not judged", "queue": "not judged"}
+
+
+def test_a_run_missing_the_slo_fails_and_says_why() -> None:
+    step = judge(document({**GOOD, "p99_ms": 450.0}))
+    assert step.outcome == "fail" and step.conditions["slo"] == "fail"
+    assert step.reasons == ("SLO missed: p99_ms < 100 (actual 450)",)
+
+
+def test_a_run_within_the_slo_that_served_too_little_fails() -> None:
+    """The latency of what arrived looks fine, but 10 % of the load was never served in time."""
+    behind = {**GOOD, "served_deliveries_per_s": 90.0, "served_ratio": 0.9}
+    step = judge(document(behind))
+    assert step.outcome == "fail"
+    assert step.conditions == {"slo": "pass", "served": "fail", "queue": "pass"}
+    assert step.reasons == (
+        "did not keep up: served 90.0% of the offered load (90 of 100 deliveries/s; "
+        "a pass needs 98%)",
+    )
+
+
+def test_the_served_rate_is_read_from_the_saturation_evidence_when_there() -> None:
+    behind = {**GOOD, "served_ratio": 0.5}
+    evidence = {"unit": "msgs", "offered_per_s": 400.0, "served_per_s": 200.0, "reasons": []}
+    (reason,) = judge(document(behind, saturation=evidence)).reasons
+    assert "(200 of 400 msgs/s;" in reason
+
+
+def test_just_under_the_served_threshold_fails_just_over_passes() -> None:
+    assert judge(document({**GOOD, "served_ratio": SERVED_RATIO_MIN})).outcome == "pass"
+    assert judge(document({**GOOD, "served_ratio": SERVED_RATIO_MIN - 0.001})).outcome == "fail"
+
+
+def test_a_growing_queue_fails_even_when_the_rest_holds() -> None:
+    growing = {**GOOD, "saturated": 1, "latency_growth_ms": 85.0, "queue_s": 0.09}
+    evidence = {"reasons": ["latency grew through the steady phase"]}
+    step = judge(document(growing, saturation=evidence))
+    assert step.outcome == "fail"
+    assert step.conditions == {"slo": "pass", "served": "pass", "queue": "fail"}
+    assert step.reasons == (
+        "saturated, its queue grew: latency grew through the steady phase; latency grew 85 ms "
+        "through the step; 0.09 s behind at the end",
+    )
+
+
+def test_every_failed_condition_is_named() -> None:
+    bad = {**GOOD, "p99_ms": 900.0, "served_ratio": 0.6, "saturated": 1}
+    step = judge(document(bad))
+    assert step.conditions == {"slo": "fail", "served": "fail", "queue": "fail"}
+    assert len(step.reasons) == 3
+
+
+def test_a_loadgen_bound_run_is_unknown_even_when_it_misses_the_slo() -> None:
+    reason = "loadgen_bound: the load generator sent its messages 80.0 ms late at p99"
+    step = judge(document({**GOOD, "p99_ms": 900.0, "served_ratio": 0.2}, reasons=[reason]))
+    assert step.outcome == "unknown" and step.loadgen_bound and not step.valid
+    assert reason in step.reasons and step.conditions == {}
+
+
+def test_a_run_without_samples_is_unknown() -> None:
+    step = judge(document(None, reasons=["no samples"], partial=["load generator failed: x"]))
+    assert step.outcome == "unknown" and not step.passed
+
+
+def test_a_server_that_died_fails() -> None:
+    died = "sio[0] died at t=3.1s (exit -9); last log lines: []"
+    step = judge(document(GOOD, partial=[died]))
+    assert step.outcome == "fail" and died in step.reasons
+
+
+def test_the_server_state_is_recorded() -> None:
+    why = "the step before left a backlog: backlog at deadline 40"
+    step = judge(document(GOOD), server="restarted", server_why=why, run_at_load=2)
+    data = step.as_dict()
+    assert (data["server"], data["server_why"], data["run"]) == ("restarted", why, 2)
+
+
+def test_servers_are_kept_when_the_step_left_nothing_behind() -> None:
+    assert restart_reason(judge(document(GOOD))) is None
+    # a step that failed its SLO but left nothing behind keeps its servers too
+    assert restart_reason(judge(document({**GOOD, "p99_ms": 450.0}))) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "partial", "words"),
+    [
+        ({"backlog_at_deadline": 40}, [], "left a backlog: backlog at deadline 40"),
+        ({"queued": 12, "lost": 3}, [], "queued 12, lost 3"),
+        ({"acks_outstanding_at_deadline": 2}, [], "acks outstanding at deadline 2"),
+        ({}, ["sio[0] died at t=1.0s (exit -9)"], "a server died"),
+        ({"p50_ms": None, "loss": None}, ["load generator failed: boom"], "could not be measured"),
+    ],
+)
+def test_servers_are_restarted_after_a_step_that_left_something(
+    changes: dict[str, Any], partial: list[str], words: str
+) -> None:
+    reason = restart_reason(judge(document({**GOOD, **changes}, partial=partial)))
+    assert reason is not None and words in reason
+
+
+def test_an_old_summary_cannot_vouch_for_its_servers() -> None:
+    reason = restart_reason(judge(document(OLD)))
+    assert reason is not None and "did not record its backlog" in reason
