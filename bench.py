@@ -377,5 +377,18 @@ def capacity(
     raise typer.Exit(run_capacity(request, options))
 
 
+@app.command()
+def robustness(
+    scenario: Annotated[Path, typer.Argument(help="e.g. scenarios/robustness.yaml")],
+    out: Annotated[Path, typer.Option(help="result file")] = Path("results/robustness.json"),
+    contender: Annotated[list[str] | None, typer.Option(help="override the contenders")] = None,
+    redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
+) -> None:
+    """Hostile-client probes against each contender; their figures side by side."""
+    from loadgen.robustness.command import robustness_command
+
+    raise typer.Exit(robustness_command(scenario, out, tuple(contender or ()), redis_url))
+
+
 if __name__ == "__main__":
     app()

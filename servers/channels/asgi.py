@@ -12,8 +12,10 @@ django.setup()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from servers.channels.routing import websocket_urlpatterns  # noqa: E402
+from servers.channels.settings import CHAT  # noqa: E402
 from servers.common.health import health_app  # noqa: E402
+from servers.common.send_queue import bounded_sends  # noqa: E402
 
 application = ProtocolTypeRouter(
-    {"http": health_app, "websocket": URLRouter(websocket_urlpatterns)}
+    {"http": health_app, "websocket": bounded_sends(URLRouter(websocket_urlpatterns), CHAT)}
 )

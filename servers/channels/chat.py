@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from functools import lru_cache
 from typing import Any
@@ -50,14 +51,24 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             return
         await self.accept()
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # A connection can end without websocket.disconnect reaching disconnect(): a send to a
+        # dropped client raises, a handler fails, the server shuts down and cancels the task.
+        # Whatever ends it, its rooms and presence entries go (disconnect() is idempotent).
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await asyncio.shield(self.disconnect(1006))
+
     async def disconnect(self, code: int) -> None:
         member = self.member
         if member is None:
             return
-        for room in member.rooms:
-            await self.channel_layer.group_discard(group_name(room), self.channel_name)
-            await presence.remove(room, member.user)
+        rooms = list(member.rooms)
         member.rooms.clear()
+        for room in rooms:
+            await self.channel_layer.group_discard(group_name(room), self.channel_name)
+            await presence.remove(room, member.user, member.conn)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         ref: Any = None
@@ -71,10 +82,11 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                     data["body"] = body
             if not isinstance(data, dict):
                 raise ChatError(protocol.BAD_REQUEST, "frame must be a JSON object")
-            ref = data.get("ref")
-            handler = HANDLERS.get(data.get("type"))  # type: ignore[arg-type]
+            ref = protocol.parse_ref(data)
+            kind = protocol.parse_type(data)
+            handler = HANDLERS.get(kind)
             if handler is None:
-                raise ChatError(protocol.UNKNOWN_TYPE, f"unknown type {data.get('type')!r}")
+                raise ChatError(protocol.UNKNOWN_TYPE, f"unknown type {kind[:64]!r}")
             reply = await handler(self, data)
         except jsonlib.JSONDecodeError:
             await self.send_error(ref, ChatError(protocol.BAD_REQUEST, "malformed JSON"))
@@ -94,7 +106,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if req.room not in member.rooms:
             await self.channel_layer.group_add(group_name(req.room), self.channel_name)
             member.rooms.add(req.room)
-            await presence.add(req.room, member.user)
+            await presence.add(req.room, member.user, member.conn)
         return ok(room=req.room)
 
     async def leave(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +116,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         protocol.require_member(member.rooms, req.room)
         await self.channel_layer.group_discard(group_name(req.room), self.channel_name)
         member.rooms.discard(req.room)
-        await presence.remove(req.room, member.user)
+        await presence.remove(req.room, member.user, member.conn)
         return ok(room=req.room)
 
     async def msg(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -54,6 +54,14 @@ class ServerConfig:
     secret: str = DEFAULT_SECRET
     ws_per_message_deflate: bool = False
     delay_ms: float = 0.0  # artificial per-message delay, to inject a known slowdown
+    # How long a presence entry outlives the server that wrote it (Redis backend): live servers
+    # refresh theirs every third of it, so a crashed process's users vanish within this time.
+    presence_ttl_s: float = 30.0
+    # The slow-reader policy, the same on every contender (servers/common/send_queue.py): a
+    # connection whose outgoing frames wait unsent over this many bytes, or longer than this
+    # many seconds, is cut off (close 1008) and leaves its rooms and presence.
+    send_queue_bytes: int = 4 * 1024 * 1024
+    send_queue_seconds: float = 10.0
 
     @property
     def frame_limit_bytes(self) -> int:
@@ -94,6 +102,8 @@ class ServerConfig:
             )
         if self.redis_pool_size < 1 or self.channel_capacity < 1 or self.max_body_bytes < 1:
             raise ConfigError("pool size, channel capacity and body limit must be positive")
+        if self.presence_ttl_s <= 0 or self.send_queue_bytes < 1 or self.send_queue_seconds <= 0:
+            raise ConfigError("presence TTL and send queue limits must be positive")
         if not self.db_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise ConfigError(
                 f"BENCH_DB_URL must be sqlite:///PATH or postgresql://..., not {self.db_url!r}"

@@ -1,12 +1,21 @@
 """Who is online in each room: in-process for one instance, in Redis for several.
 
-A user may hold several connections; presence counts connections per user and lists a user
-while at least one of them is in the room.
+Presence holds one entry per connection and room; a user is listed while at least one of its
+connections is in the room. Removing an entry twice is harmless, so every way a connection
+ends (close, drop, crash of its handler, server shutdown) may remove it without counting.
+
+In Redis each room is a sorted set ``{prefix}:presence:{room}`` of ``"{conn} {user}"`` scored by
+the entry's expiry time (unix seconds). A live server refreshes its entries every third of the
+TTL; what a dead process leaves behind stops being listed after at most ``presence_ttl_s`` and
+is deleted by the next refresh of that room (the whole key expires when nobody refreshes it).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import asyncio
+import contextlib
+import logging
+import time
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
@@ -14,17 +23,12 @@ import redis.asyncio as aioredis
 from servers.common import redis_pool
 from servers.common.config import ServerConfig
 
-# Decrement and drop the field at zero, atomically (two instances may race on one room).
-_LEAVE_SCRIPT = """
-local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
-if n <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
-return n
-"""
+log = logging.getLogger("servers.presence")
 
 
 class Presence(Protocol):
-    async def add(self, room: str, user: str) -> None: ...
-    async def remove(self, room: str, user: str) -> None: ...
+    async def add(self, room: str, user: str, conn: str) -> None: ...
+    async def remove(self, room: str, user: str, conn: str) -> None: ...
     async def members(self, room: str) -> list[str]: ...
     async def close(self) -> None: ...
 
@@ -33,55 +37,102 @@ class MemoryPresence:
     """Presence of a single server instance."""
 
     def __init__(self) -> None:
-        self._rooms: dict[str, Counter[str]] = {}
+        self._rooms: dict[str, dict[str, str]] = {}  # room -> conn -> user
 
-    async def add(self, room: str, user: str) -> None:
-        self._rooms.setdefault(room, Counter())[user] += 1
+    async def add(self, room: str, user: str, conn: str) -> None:
+        self._rooms.setdefault(room, {})[conn] = user
 
-    async def remove(self, room: str, user: str) -> None:
-        counts = self._rooms.get(room)
-        if counts is None:
+    async def remove(self, room: str, user: str, conn: str) -> None:
+        conns = self._rooms.get(room)
+        if conns is None:
             return
-        counts[user] -= 1
-        if counts[user] <= 0:
-            del counts[user]
-        if not counts:
+        conns.pop(conn, None)
+        if not conns:
             del self._rooms[room]
 
     async def members(self, room: str) -> list[str]:
-        return sorted(self._rooms.get(room, ()))
+        return sorted(set(self._rooms.get(room, {}).values()))
 
     async def close(self) -> None:
         self._rooms.clear()
 
 
-class RedisPresence:
-    """Presence shared by every instance through one Redis hash per room."""
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
-    def __init__(self, url: str, pool_options: dict[str, Any], prefix: str) -> None:
+
+def entry(conn: str, user: str) -> str:
+    return f"{conn} {user}"
+
+
+class RedisPresence:
+    """Presence shared by every instance through one Redis sorted set per room, with a TTL."""
+
+    def __init__(self, url: str, pool_options: dict[str, Any], prefix: str, ttl: float) -> None:
         self._redis = aioredis.Redis(connection_pool=redis_pool.make_pool(url, pool_options))
         self._prefix = f"{prefix}:presence:"
-        self._leave = self._redis.register_script(_LEAVE_SCRIPT)
+        self.ttl = ttl
+        self._held: dict[str, set[str]] = {}  # room -> entries of this process
+        self._refresher: asyncio.Task[None] | None = None
 
-    async def add(self, room: str, user: str) -> None:
-        await self._redis.hincrby(self._prefix + room, user, 1)
+    async def add(self, room: str, user: str, conn: str) -> None:
+        self._held.setdefault(room, set()).add(entry(conn, user))
+        key = self._prefix + room
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {entry(conn, user): time.time() + self.ttl})
+            pipe.pexpire(key, int(self.ttl * 1000))
+            await pipe.execute()
+        if self._refresher is None:
+            self._refresher = asyncio.create_task(self._refresh_forever())
 
-    async def remove(self, room: str, user: str) -> None:
-        await self._leave(keys=[self._prefix + room], args=[user])
+    async def remove(self, room: str, user: str, conn: str) -> None:
+        held = self._held.get(room)
+        if held is not None:
+            held.discard(entry(conn, user))
+            if not held:
+                del self._held[room]
+        await self._redis.zrem(self._prefix + room, entry(conn, user))
 
     async def members(self, room: str) -> list[str]:
-        counts = await self._redis.hgetall(self._prefix + room)
-        return sorted(
-            user.decode() if isinstance(user, bytes) else user
-            for user, n in counts.items()
-            if int(n) > 0
-        )
+        live = await self._redis.zrangebyscore(self._prefix + room, time.time(), "+inf")
+        users = {_text(e).split(" ", 1)[1] for e in live}
+        return sorted(users)
+
+    async def refresh(self) -> None:
+        """Push back the expiry of every entry this process holds; drop the expired ones."""
+        now = time.time()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for room, held in list(self._held.items()):
+                key = self._prefix + room
+                pipe.zremrangebyscore(key, "-inf", now)
+                pipe.zadd(key, dict.fromkeys(held, now + self.ttl))
+                pipe.pexpire(key, int(self.ttl * 1000))
+            await pipe.execute()
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            try:
+                await self.refresh()
+            except Exception as exc:  # Redis down: entries expire, the next refresh restores
+                log.warning("presence refresh failed: %s", exc)
 
     async def close(self) -> None:
+        """Remove this process's entries (a clean shutdown leaves nothing to expire)."""
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for room, held in self._held.items():
+                pipe.zrem(self._prefix + room, *held)
+            await pipe.execute()
+        self._held.clear()
         await self._redis.aclose()
 
 
 def make_presence(config: ServerConfig) -> Presence:
     if config.backend == "redis":
-        return RedisPresence(config.redis_url, redis_pool.pool_options(config), config.redis_prefix)
+        options = redis_pool.pool_options(config)
+        return RedisPresence(config.redis_url, options, config.redis_prefix, config.presence_ttl_s)
     return MemoryPresence()

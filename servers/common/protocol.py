@@ -111,6 +111,23 @@ def parse_history(data: object) -> HistoryRequest:
     return HistoryRequest(room, limit)
 
 
+def parse_ref(data: dict[str, Any]) -> str | int | float | None:
+    """A Channels request's ``ref``, echoed in its reply: a scalar, so the reply can be encoded."""
+    ref = data.get("ref")
+    if ref is None or (isinstance(ref, int | float) and not isinstance(ref, bool)):
+        return ref
+    if isinstance(ref, str) and len(ref) <= MAX_ID_LEN:
+        return ref
+    raise ChatError(BAD_REQUEST, f"field 'ref' must be a number or a string of <= {MAX_ID_LEN}")
+
+
+def parse_type(data: dict[str, Any]) -> str:
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ChatError(BAD_REQUEST, "field 'type' must be a string")
+    return kind
+
+
 def require_member(rooms: set[str] | frozenset[str], room: str) -> None:
     if room not in rooms:
         raise ChatError(NOT_MEMBER, f"not a member of room {room!r}")

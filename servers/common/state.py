@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field
 
 from servers.common.config import ServerConfig
@@ -15,6 +16,7 @@ class Member:
 
     user: str
     rooms: set[str] = field(default_factory=set)
+    conn: str = field(default_factory=lambda: uuid.uuid4().hex[:16])  # presence entry id
 
 
 def authenticate(token: object, config: ServerConfig) -> Member:

@@ -9,6 +9,11 @@ from pathlib import Path
 from servers.common.config import ServerConfig
 from servers.common.health import HEALTH_PATH
 
+# uvicorn's httptools protocol with the request-head limits of AsgiSettings, passed in these.
+HEAD_TIMEOUT_ENV = "BENCH_ASGI_HEAD_TIMEOUT_S"
+MAX_HEAD_BYTES_ENV = "BENCH_ASGI_MAX_HEAD_BYTES"
+GUARDED_HTTPTOOLS = "servers.launch.guarded_http:GuardedHttpToolsProtocol"
+
 CONTENDERS = ("sio", "channels", "channels-daphne", "reference", "sio-node")
 # The official Node.js Socket.IO server, an opt-in reference contender (servers/sio-node/).
 SIO_NODE_SERVER = Path(__file__).resolve().parents[1] / "sio-node" / "server.js"
@@ -45,6 +50,14 @@ class AsgiSettings:
     ws_ping_interval: float = 20.0
     ws_ping_timeout: float = 20.0
     backlog: int = 4096
+    # Hostile-client limits (uvicorn has none of its own for the first two; see
+    # servers/launch/guarded_http.py): a request head must arrive complete within
+    # head_timeout_s and be at most max_head_bytes (the WebSocket parser's 8 KiB line limit),
+    # else 408 / 431 and the connection is closed. An idle keep-alive connection is closed
+    # after timeout_keep_alive_s (uvicorn's default, stated).
+    head_timeout_s: float = 10.0
+    max_head_bytes: int = 8192
+    timeout_keep_alive_s: int = 5
 
     def describe(self) -> dict[str, object]:
         return asdict(self)
@@ -98,6 +111,8 @@ def server_spec(
     else:  # the reference server reads its settings from the same BENCH_* environment
         argv = (python, "-m", app, "--host", host, "--port", str(port))
     env = config.to_env()
+    env[HEAD_TIMEOUT_ENV] = str(asgi.head_timeout_s)
+    env[MAX_HEAD_BYTES_ENV] = str(asgi.max_head_bytes)
     env["BENCH_CONTENDER"] = contender
     env["BENCH_INSTANCE"] = str(instance)
     env["PYTHONUNBUFFERED"] = "1"
@@ -123,7 +138,7 @@ def _uvicorn_argv(
         "--loop",
         asgi.loop,
         "--http",
-        asgi.http,
+        GUARDED_HTTPTOOLS if asgi.http == "httptools" else asgi.http,
         "--ws",
         asgi.ws,
         "--ws-max-size",
@@ -136,6 +151,8 @@ def _uvicorn_argv(
         str(asgi.ws_ping_timeout),
         "--backlog",
         str(asgi.backlog),
+        "--timeout-keep-alive",
+        str(asgi.timeout_keep_alive_s),
         "--lifespan",
         "off",
         "--no-access-log",

@@ -13,6 +13,10 @@ const { authenticate, artificialDelay } = require("./state");
 const { openStore } = require("./storage");
 const { TokenError } = require("./tokens");
 
+// Socket.IO puts each connection in a room named by its id: chat rooms get a prefix, so a room
+// named like another client's id is an ordinary room (as ROOM_PREFIX in servers/sio/chat.py).
+const ROOM_PREFIX = "room:";
+
 // Events with a handler; any other event is answered `unknown_type` (python-socketio's "*").
 const HANDLED = new Set(["join", "leave", "msg", "history", "presence", MALFORMED]);
 
@@ -73,7 +77,7 @@ async function buildServer(config, httpServer, { deflate = false } = {}) {
   const store = config.persistence ? await openStore(config.db_url) : null;
   const redis = config.backend === "redis" ? await connectRedis(config) : null;
   const presence = redis
-    ? new RedisPresence(redis.presence, config.redis_prefix)
+    ? new RedisPresence(redis.presence, config.redis_prefix, config.presence_ttl_s)
     : new MemoryPresence();
   const io = new Server(httpServer, serverOptions(config, { deflate }));
   io.engine.use(originCheck(config));
@@ -103,9 +107,9 @@ async function buildServer(config, httpServer, { deflate = false } = {}) {
     async join(member, data, socket) {
       const req = protocol.parseRoom(data);
       if (!member.rooms.has(req.room)) {
-        socket.join(req.room);
+        socket.join(ROOM_PREFIX + req.room);
         member.rooms.add(req.room);
-        await presence.add(req.room, member.user);
+        await presence.add(req.room, member.user, member.conn);
       }
       return ok({ room: req.room });
     },
@@ -113,9 +117,9 @@ async function buildServer(config, httpServer, { deflate = false } = {}) {
     async leave(member, data, socket) {
       const req = protocol.parseRoom(data);
       protocol.requireMember(member.rooms, req.room);
-      socket.leave(req.room);
+      socket.leave(ROOM_PREFIX + req.room);
       member.rooms.delete(req.room);
-      await presence.remove(req.room, member.user);
+      await presence.remove(req.room, member.user, member.conn);
       return ok({ room: req.room });
     },
 
@@ -124,7 +128,7 @@ async function buildServer(config, httpServer, { deflate = false } = {}) {
       protocol.requireMember(member.rooms, req.room);
       artificialDelay(config);
       if (store) await store.append(req.room, req.id, member.user, req.ts, req.body);
-      io.to(req.room).emit("msg", protocol.delivery(member.user, req)); // Buffers: attachments
+      io.to(ROOM_PREFIX + req.room).emit("msg", protocol.delivery(member.user, req)); // Buffers: attachments
       return ok({ id: req.id });
     },
 
@@ -183,7 +187,7 @@ async function buildServer(config, httpServer, { deflate = false } = {}) {
     socket.on("disconnect", () => {
       const { member } = socket.data;
       const done = (async () => {
-        for (const room of member.rooms) await presence.remove(room, member.user);
+        for (const room of member.rooms) await presence.remove(room, member.user, member.conn);
       })()
         .catch((err) => logError("presence clean-up on disconnect", err))
         .finally(() => pending.delete(done));
@@ -197,6 +201,7 @@ async function buildServer(config, httpServer, { deflate = false } = {}) {
     const closing = io.close();
     await Promise.allSettled([...pending]);
     await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 500).unref())]);
+    await presence.close().catch((err) => logError("presence clean-up on close", err));
     if (redis) await Promise.allSettled(Object.values(redis).map((client) => client.quit()));
     if (store) await store.close();
   }

@@ -29,6 +29,11 @@ const FIELDS = {
   secret: ["str", DEFAULT_SECRET],
   ws_per_message_deflate: ["bool", false],
   delay_ms: ["float", 0.0],
+  presence_ttl_s: ["float", 30.0],
+  // The slow-reader policy of the Python servers (servers/common/send_queue.py); recorded
+  // only: the Node reference server has no such queue (see README.md beside this file).
+  send_queue_bytes: ["int", 4 * 1024 * 1024],
+  send_queue_seconds: ["float", 10.0],
 };
 
 const TYPE_NAMES = { int: "int", float: "float", bool: "bool", tuple: "tuple[str, ...]" };

@@ -1,27 +1,12 @@
 // Who is online in each room: in-process for one instance, in Redis for several (mirrors
-// servers/common/presence.py, and shares its Redis keys: one hash `{prefix}:presence:{room}`
-// counting connections per user, so a Node and a Python instance would agree).
+// servers/common/presence.py, and shares its Redis keys: one sorted set
+// `{prefix}:presence:{room}` of "{conn} {user}" scored by the entry's expiry time, so a Node
+// and a Python instance would agree).
 //
-// A user may hold several connections; presence counts connections per user and lists a user
-// while at least one of them is in the room.
+// One entry per connection and room; a user is listed while one of its connections is in the
+// room. Live servers refresh their entries every third of the TTL; what a dead process leaves
+// stops being listed after at most the TTL.
 "use strict";
-
-const { defineScript } = require("redis");
-
-// Decrement and drop the field at zero, atomically (two instances may race on one room).
-// The same script as _LEAVE_SCRIPT in presence.py.
-const LEAVE_SCRIPT = `
-local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
-if n <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
-return n
-`;
-
-const leave = defineScript({
-  NUMBER_OF_KEYS: 1,
-  SCRIPT: LEAVE_SCRIPT,
-  transformArguments: (key, user) => [key, user],
-  transformReply: (reply) => reply,
-});
 
 // Python's sorted() orders by code point; user names are ASCII ([A-Za-z0-9_-]), where the
 // default JS sort (UTF-16 units) gives the same order.
@@ -29,26 +14,24 @@ const byCodePoint = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
 class MemoryPresence {
   constructor() {
-    this.rooms = new Map();
+    this.rooms = new Map(); // room -> Map(conn -> user)
   }
 
-  async add(room, user) {
-    let counts = this.rooms.get(room);
-    if (!counts) this.rooms.set(room, (counts = new Map()));
-    counts.set(user, (counts.get(user) ?? 0) + 1);
+  async add(room, user, conn) {
+    let conns = this.rooms.get(room);
+    if (!conns) this.rooms.set(room, (conns = new Map()));
+    conns.set(conn, user);
   }
 
-  async remove(room, user) {
-    const counts = this.rooms.get(room);
-    if (!counts) return;
-    const n = (counts.get(user) ?? 0) - 1;
-    if (n <= 0) counts.delete(user);
-    else counts.set(user, n);
-    if (counts.size === 0) this.rooms.delete(room);
+  async remove(room, _user, conn) {
+    const conns = this.rooms.get(room);
+    if (!conns) return;
+    conns.delete(conn);
+    if (conns.size === 0) this.rooms.delete(room);
   }
 
   async members(room) {
-    return [...(this.rooms.get(room)?.keys() ?? [])].sort(byCodePoint);
+    return [...new Set(this.rooms.get(room)?.values() ?? [])].sort(byCodePoint);
   }
 
   async close() {
@@ -56,34 +39,75 @@ class MemoryPresence {
   }
 }
 
-// Presence shared by every instance through one Redis hash per room.
+const entry = (conn, user) => `${conn} ${user}`;
+
+// Presence shared by every instance through one Redis sorted set per room, with a TTL.
 class RedisPresence {
-  constructor(client, prefix) {
-    this.redis = client; // a node-redis client created with `scripts: PRESENCE_SCRIPTS`
+  constructor(client, prefix, ttlSeconds) {
+    this.redis = client;
     this.prefix = `${prefix}:presence:`;
+    this.ttl = ttlSeconds;
+    this.held = new Map(); // room -> Set of this process's entries
+    this.timer = null;
   }
 
-  async add(room, user) {
-    await this.redis.hIncrBy(this.prefix + room, user, 1);
+  async add(room, user, conn) {
+    if (!this.held.has(room)) this.held.set(room, new Set());
+    this.held.get(room).add(entry(conn, user));
+    const key = this.prefix + room;
+    const expiry = Date.now() / 1000 + this.ttl;
+    await this.redis
+      .multi()
+      .zAdd(key, { score: expiry, value: entry(conn, user) })
+      .pExpire(key, Math.round(this.ttl * 1000))
+      .exec();
+    if (!this.timer) {
+      this.timer = setInterval(() => this.refresh().catch(warn), (this.ttl * 1000) / 3);
+      this.timer.unref();
+    }
   }
 
-  async remove(room, user) {
-    await this.redis.presenceLeave(this.prefix + room, user);
+  async remove(room, user, conn) {
+    const held = this.held.get(room);
+    if (held) {
+      held.delete(entry(conn, user));
+      if (held.size === 0) this.held.delete(room);
+    }
+    await this.redis.zRem(this.prefix + room, entry(conn, user));
   }
 
   async members(room) {
-    const counts = await this.redis.hGetAll(this.prefix + room);
-    return Object.entries(counts)
-      .filter(([, n]) => Number(n) > 0)
-      .map(([user]) => user)
-      .sort(byCodePoint);
+    const live = await this.redis.zRangeByScore(this.prefix + room, Date.now() / 1000, "+inf");
+    return [...new Set(live.map((e) => e.slice(e.indexOf(" ") + 1)))].sort(byCodePoint);
   }
 
+  // Push back the expiry of every entry this process holds; drop the expired ones.
+  async refresh() {
+    const now = Date.now() / 1000;
+    const batch = this.redis.multi();
+    for (const [room, held] of this.held) {
+      const key = this.prefix + room;
+      batch.zRemRangeByScore(key, "-inf", now);
+      batch.zAdd(key, [...held].map((value) => ({ score: now + this.ttl, value })));
+      batch.pExpire(key, Math.round(this.ttl * 1000));
+    }
+    if (this.held.size) await batch.exec();
+  }
+
+  // Remove this process's entries (a clean shutdown leaves nothing to expire).
   async close() {
-    await this.redis.quit();
+    clearInterval(this.timer);
+    const batch = this.redis.multi();
+    for (const [room, held] of this.held) batch.zRem(this.prefix + room, [...held]);
+    if (this.held.size) await batch.exec();
+    this.held.clear();
   }
 }
 
-const PRESENCE_SCRIPTS = { presenceLeave: leave };
+function warn(err) {
+  console.error(`presence refresh failed: ${err && err.message ? err.message : err}`);
+}
 
-module.exports = { LEAVE_SCRIPT, PRESENCE_SCRIPTS, MemoryPresence, RedisPresence };
+const PRESENCE_SCRIPTS = {};
+
+module.exports = { PRESENCE_SCRIPTS, MemoryPresence, RedisPresence };

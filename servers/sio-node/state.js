@@ -1,11 +1,15 @@
 // Per-connection chat state, the same as servers/common/state.py.
 "use strict";
 
+const { randomBytes } = require("node:crypto");
+
 const { verifyToken } = require("./tokens");
 
-// Check a token (throws TokenError) and return the new connection's state.
+// Check a token (throws TokenError) and return the new connection's state; `conn` names its
+// presence entries.
 function authenticate(token, config) {
-  return { user: verifyToken(token, config.secret, { now: Date.now() / 1000 }), rooms: new Set() };
+  const user = verifyToken(token, config.secret, { now: Date.now() / 1000 });
+  return { user, rooms: new Set(), conn: randomBytes(8).toString("hex") };
 }
 
 const SLEEPER = new Int32Array(new SharedArrayBuffer(4));

@@ -9,9 +9,12 @@ import socketio
 from servers.common.config import ServerConfig
 from servers.common.health import health_app
 from servers.common.logs import show_causes
+from servers.common.send_queue import bounded_sends
 from servers.sio.chat import build_server
 
 show_causes("socketio.server", "socketio.client")
 config = ServerConfig.from_env(os.environ)
 sio = build_server(config)
-application = socketio.ASGIApp(sio, other_asgi_app=health_app, socketio_path="socket.io")
+application = bounded_sends(
+    socketio.ASGIApp(sio, other_asgi_app=health_app, socketio_path="socket.io"), config
+)

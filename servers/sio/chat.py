@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import redis.asyncio as aioredis
 import socketio
-from socketio import packet
 
 from servers.common import jsonlib, protocol
 from servers.common.config import ServerConfig
@@ -20,42 +18,11 @@ from servers.common.redis_pool import make_pool, pool_options
 from servers.common.state import Member, artificial_delay, authenticate
 from servers.common.storage import MessageStore
 from servers.common.tokens import TokenError
+from servers.sio.server import ACK_REQUESTED, ChatServer
 
-# Whether the event being handled asked for an ack: errors go to the ack when it did, else
-# to an ``error`` event. python-socketio does not expose this, so the server records it.
-_ACK_REQUESTED: contextvars.ContextVar[bool] = contextvars.ContextVar("ack", default=True)
-RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect", "*"})
-
-
-class ChatServer(socketio.AsyncServer):  # type: ignore[misc]
-    async def _handle_event_internal(
-        self, server: Any, sid: str, eio_sid: str, data: Any, namespace: str, id: Any
-    ) -> None:
-        _ACK_REQUESTED.set(id is not None)
-        if data and data[0] in RESERVED_EVENTS:
-            # An EVENT named like a lifecycle event would run that handler (a client could
-            # "disconnect" itself server-side and wedge its connection): refuse it instead.
-            error = ChatError(protocol.BAD_REQUEST, f"event name {data[0]!r} is reserved")
-            if id is not None:
-                ack = self.packet_class(
-                    packet.ACK, namespace=namespace, id=id, data=[error.payload()]
-                )
-                await self._send_packet(eio_sid, ack)
-            else:
-                await self.emit("error", {"code": error.code, "message": error.message}, to=sid)
-            return
-        await super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)
-
-    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
-        # A packet python-socketio cannot decode (broken JSON) gets the contract's error reply,
-        # as on the Channels server, instead of a logged traceback and silence.
-        try:
-            await super()._handle_eio_message(eio_sid, data)
-        except ValueError as exc:
-            sid = self.manager.sid_from_eio_sid(eio_sid, "/")
-            if sid is not None:
-                error = {"code": protocol.BAD_REQUEST, "message": f"malformed packet: {exc}"}
-                await self.emit("error", error, to=sid)
+# python-socketio puts every connection in a room named by its sid: chat rooms get a prefix, so a
+# room named like another client's sid is an ordinary room, not that client's private channel.
+ROOM_PREFIX = "room:"
 
 
 class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
@@ -86,6 +53,7 @@ def build_server(config: ServerConfig) -> ChatServer:
         json=jsonlib,
         cors_allowed_origins=lambda origin: origin_allowed(origin, config.allowed_origins),
         max_http_buffer_size=config.frame_limit_bytes,
+        attachment_limit=config.frame_limit_bytes,
         logger=False,
         engineio_logger=False,
     )
@@ -98,7 +66,7 @@ def build_server(config: ServerConfig) -> ChatServer:
         return await asyncio.get_running_loop().run_in_executor(db_thread, fn, *args)
 
     async def fail(sid: str, error: ChatError) -> dict[str, Any]:
-        if not _ACK_REQUESTED.get():
+        if not ACK_REQUESTED.get():
             await sio.emit("error", {"code": error.code, "message": error.message}, to=sid)
         return error.payload()
 
@@ -117,7 +85,7 @@ def build_server(config: ServerConfig) -> ChatServer:
         member = members.pop(sid, None)
         if member is not None:
             for room in member.rooms:
-                await presence.remove(room, member.user)
+                await presence.remove(room, member.user, member.conn)
 
     @sio.event
     async def join(sid: str, data: Any = None, *_: Any) -> dict[str, Any]:
@@ -127,9 +95,9 @@ def build_server(config: ServerConfig) -> ChatServer:
             return await fail(sid, exc)
         member = members[sid]
         if req.room not in member.rooms:
-            await sio.enter_room(sid, req.room)
+            await sio.enter_room(sid, ROOM_PREFIX + req.room)
             member.rooms.add(req.room)
-            await presence.add(req.room, member.user)
+            await presence.add(req.room, member.user, member.conn)
         return ok(room=req.room)
 
     @sio.event
@@ -140,9 +108,9 @@ def build_server(config: ServerConfig) -> ChatServer:
             protocol.require_member(member.rooms, req.room)
         except ChatError as exc:
             return await fail(sid, exc)
-        await sio.leave_room(sid, req.room)
+        await sio.leave_room(sid, ROOM_PREFIX + req.room)
         member.rooms.discard(req.room)
-        await presence.remove(req.room, member.user)
+        await presence.remove(req.room, member.user, member.conn)
         return ok(room=req.room)
 
     @sio.event
@@ -156,7 +124,7 @@ def build_server(config: ServerConfig) -> ChatServer:
         artificial_delay(config)
         if store is not None:
             await in_db_thread(store.append, req.room, req.id, member.user, req.ts, req.body)
-        await sio.emit("msg", protocol.delivery(member.user, req), room=req.room)
+        await sio.emit("msg", protocol.delivery(member.user, req), room=ROOM_PREFIX + req.room)
         return ok(id=req.id)
 
     @sio.event
