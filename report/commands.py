@@ -31,7 +31,7 @@ HTML_NAME, MARKDOWN_NAME = "report.html", "report.md"
 
 def write_report(paths: Sequence[Path], out_dir: Path) -> list[Path]:
     """Write report.html (self-contained), report.md and the PNG plots; return their paths.
-    ``paths``: results, capacity searches and scale-out summaries, in any mix."""
+    ``paths``: results, capacity searches, scale-out summaries and robustness results, any mix."""
     named = load_for_report(paths)
     report = build_report(named)
     out_dir.mkdir(parents=True, exist_ok=True)

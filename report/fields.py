@@ -13,10 +13,12 @@ Document = dict[str, Any]
 Run = dict[str, Any]
 
 # The ``kind`` of the documents a report reads: results of ``bench run``, capacity searches of
-# ``bench capacity`` (``docs/capacity.md``) and scale-out summaries of ``bench scale``.
+# ``bench capacity`` (``docs/capacity.md``), scale-out summaries of ``bench scale`` and probe
+# figures of ``bench robustness`` (owned by ``loadgen.robustness.model``).
 RESULT_KIND = "sio-vs-channels-bench/result"
 CAPACITY_KIND = "sio-vs-channels-bench/capacity"
 SCALE_KIND = "sio-vs-channels-bench/scale"
+ROBUSTNESS_KIND = "robustness"  # loadgen.robustness.model.KIND
 
 # Metrics whose per-second values (``timeseries_rows``, ``resources``) serve as samples for
 # statistics. Deliveries per second are not among them: every run replays the same plan, so

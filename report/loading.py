@@ -1,6 +1,6 @@
 """Reading result files for reports, comparisons and checks; bad input names the file.
 
-``bench report`` also reads capacity searches and scale-out summaries
+``bench report`` also reads capacity searches, scale-out summaries and robustness results
 (:func:`load_for_report`); ``compare`` and ``check`` read results only.
 """
 
@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from loadgen.results import ResultError, load_result
-from report.fields import CAPACITY_KIND, SCALE_KIND, Document
+from loadgen.robustness import model as robustness
+from report.fields import CAPACITY_KIND, RESULT_KIND, ROBUSTNESS_KIND, SCALE_KIND, Document
 
 CAPACITY_SCHEMA_VERSION = 2  # loadgen.capacity.SCHEMA_VERSION
 CAPACITY_REQUIRED = {
@@ -98,8 +99,23 @@ def _scale(path: Path, doc: dict[str, Any]) -> Document:
     return doc
 
 
+def _robustness(path: Path) -> Document:
+    """Read by its owner (kind and version checked there), then checked for what reports read."""
+    try:
+        doc = robustness.load(path)
+    except robustness.RobustnessFileError as exc:
+        raise InputError(str(exc)) from None
+    figures = doc.get("contenders")
+    if not isinstance(figures, dict) or not figures:
+        raise InputError(f"{path}: the robustness result holds no contenders")
+    if not all(isinstance(f, dict) for f in figures.values()):
+        raise InputError(f"{path}: a robustness contender's figures are not an object")
+    return doc
+
+
 def load_for_report(paths: Sequence[Path]) -> list[tuple[str, Document]]:
-    """Results, capacity searches and scale-out summaries, each checked for what reports read."""
+    """Results, capacity searches, scale-out summaries and robustness results, each checked for
+    what reports read."""
     if not paths:
         raise InputError("no result file given")
     out = []
@@ -110,6 +126,13 @@ def load_for_report(paths: Sequence[Path]) -> list[tuple[str, Document]]:
             doc = _capacity(Path(p), raw)
         elif kind == SCALE_KIND:
             doc = _scale(Path(p), raw)
+        elif kind == ROBUSTNESS_KIND:
+            doc = _robustness(Path(p))
+        elif kind is not None and kind != RESULT_KIND:
+            known = ", ".join(
+                repr(k) for k in (RESULT_KIND, CAPACITY_KIND, SCALE_KIND, ROBUSTNESS_KIND)
+            )
+            raise InputError(f"{p}: kind {kind!r} is not one bench report reads ({known})")
         else:
             doc = load_one(Path(p))
         out.append((str(p), doc))

@@ -80,6 +80,9 @@ EXTRA_METHOD = {
     "server's limit. The setup table of each search says how it was run.",
     "scale": "A scale-out summary (`bench scale`) runs the scenario at each instance count "
     "behind one Redis, clients spread over the instances.",
+    "robustness": "A robustness result (`bench robustness`) runs each hostile-client probe "
+    "once per contender, one contender after the other, with the limits in force named in "
+    "its setup table; its figures are single measurements, not medians of repetitions.",
 }
 FAULT_METHOD = (
     "Faults are scenario steps carried out at planned times; a fault's outage runs from the "

@@ -16,6 +16,8 @@ from report.figures import ContenderFigures, contender_figures, format_figure
 from report.method import EXTRA_METHOD, FAULT_METHOD, METHOD, METHOD_V2
 from report.palette import REFERENCE, REFERENCE_LINES, label
 from report.plotplan import plot_plan
+from report.robustness import build_robustness_section
+from report.robustness import slug as robustness_slug
 from report.scale import build_scale_section
 from report.scale import scenario_name as scale_scenario
 from report.sections import Group, GroupKind, Section
@@ -57,19 +59,23 @@ def _kind(doc: Document) -> GroupKind:
     kind = fields.kind(doc)
     if kind == fields.CAPACITY_KIND:
         return "capacity"
+    if kind == fields.ROBUSTNESS_KIND:
+        return "robustness"
     return "scale" if kind == fields.SCALE_KIND else "result"
 
 
 def _name(doc: Document, kind: GroupKind) -> str:
     if kind == "scale":
         return f"scale-{scale_scenario(doc)}"
+    if kind == "robustness":
+        return robustness_slug(doc)
     name = fields.scenario_name(doc)
     return f"capacity-{name}" if kind == "capacity" else name
 
 
 def group_results(named: Sequence[tuple[str, Document]]) -> list[Group]:
     """Results of one scenario hash pooled into one group; each capacity search and scale-out
-    summary a group of its own; in the order the files were given."""
+    summary and robustness result a group of its own; in the order the files were given."""
     keyed: dict[str, list[tuple[str, Document]]] = {}
     for i, (name, doc) in enumerate(named):
         kind = _kind(doc)
@@ -175,6 +181,8 @@ def build_section(group: Group) -> Section:
         return build_capacity_section(group)
     if group.kind == "scale":
         return build_scale_section(group)
+    if group.kind == "robustness":
+        return build_robustness_section(group)
     first = group.docs[0]
     figs = contender_figures(group.docs)
     na = transport.not_applicable(group.docs)
@@ -216,6 +224,8 @@ def build_section(group: Group) -> Section:
 def _short(group: Group) -> str:
     if group.kind == "scale":
         return f"scale-out of {scale_scenario(group.docs[0])}"
+    if group.kind == "robustness":
+        return "robustness probes"
     name = fields.scenario_name(group.docs[0])
     return f"capacity search of {name}" if group.kind == "capacity" else name
 
@@ -227,9 +237,10 @@ def build_report(named: Sequence[tuple[str, Document]], title: str | None = None
     schema2 = any(
         fields.schema_version(d) >= 2 for g in groups if g.kind == "result" for d in g.docs
     )
-    method = (METHOD_V2 if schema2 else METHOD) + tuple(
-        m for k, m in EXTRA_METHOD.items() if k in kinds
-    )
+    # The general method describes runs of scenarios: a report of robustness probes alone
+    # says only how those were measured.
+    base = () if kinds == {"robustness"} else (METHOD_V2 if schema2 else METHOD)
+    method = base + tuple(m for k, m in EXTRA_METHOD.items() if k in kinds)
     if any(faults.has_faults(g.docs) for g in groups if g.kind == "result"):
         method += (FAULT_METHOD,)
     return Report(

@@ -40,5 +40,5 @@ def test_both_frameworks_hold_up_and_the_figures_are_side_by_side(tmp_path: Path
         assert storm["connections_lost"] == 0
         assert storm["error_replies"] == storm["malformed_sent"]
     text = render_markdown(doc)
-    assert "| figure | sio | channels |" in text
+    assert "| figure | python-socketio | Channels (uvicorn) |" in text
     assert doc["settings"]["send_queue_bytes"] == 524288

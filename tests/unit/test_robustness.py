@@ -56,7 +56,7 @@ def test_section_puts_contenders_side_by_side() -> None:
         {"send_queue_seconds": 10.0},
     )
     text = render_markdown(doc)
-    assert "| figure | sio | channels |" in text
+    assert "| figure | python-socketio | Channels (uvicorn) |" in text
     assert "| cut off after s | 7.5 | never |" in text
     assert "| x | 1 | - |" in text
     assert "Malformed-frame storm" not in text  # no figures, no table
