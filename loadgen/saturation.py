@@ -144,17 +144,14 @@ def describe(name: str, run: Mapping[str, Any]) -> str:
         end_rate = (run.get("grace") or {}).get("served_per_s_at_end")
         if end_rate is not None:
             text += f" (it was still serving {end_rate:,.0f}/s then)"
-    return text + bound_words(sat)
+    words = bound_words(sat.get("bound"), sat.get("cpu_per_instance_pct"))
+    return text + (f"; {words}" if words else "")
 
 
-def bound_words(sat: Mapping[str, Any]) -> str:
-    """What bounded a saturated server, from its CPU: "; bounded by CPU (98 % of a core)"."""
-    cpu = sat.get("cpu_per_instance_pct")
-    if sat.get("bound") == "cpu":
-        return f"; bounded by CPU ({cpu:.0f} % of a core)"
-    if sat.get("bound") == "waiting":
-        return (
-            f"; not CPU-bound ({cpu:.0f} % of a core): waiting on something else "
-            "(its backplane's round trips, a lock or I/O)"
-        )
-    return ""
+def bound_words(bound: str | None, cpu_pct: float | None) -> str | None:
+    """What bounded a saturated server, from its busiest instance's CPU (percent of a core)."""
+    if bound == "cpu" and cpu_pct is not None:
+        return f"bounded by CPU ({cpu_pct:.0f} % of a core)"
+    if bound == "waiting" and cpu_pct is not None:
+        return f"not CPU-bound ({cpu_pct:.0f} % of a core): waiting on its backplane or I/O"
+    return None

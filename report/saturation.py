@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from loadgen.saturation import bound_words
 from report.figures import ContenderFigures, Spread
 from report.palette import label
 
@@ -37,15 +38,6 @@ def _queue(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1000:,.0f} ms"
     return f"{seconds:,.1f} s" if seconds < 100 else f"{seconds:,.0f} s"
-
-
-def bound_words(bound: str | None, cpu_pct: float | None) -> str | None:
-    """What bounded a saturated server, from its busiest instance's CPU (percent of a core)."""
-    if bound == "cpu" and cpu_pct is not None:
-        return f"bounded by CPU ({cpu_pct:.0f} % of a core)"
-    if bound == "waiting" and cpu_pct is not None:
-        return f"not CPU-bound ({cpu_pct:.0f} % of a core): waiting on its backplane or I/O"
-    return None
 
 
 def _lost(f: ContenderFigures) -> Spread | None:

@@ -142,7 +142,7 @@ def test_describe_says_saturated_served_late_and_lost() -> None:
         "Channels (uvicorn) was saturated at 500 deliveries/s offered: it served 110/s and its "
         "queue reached 6.5 s; 2,345 deliveries were late, 0 lost"
     )
-    assert "not CPU-bound (52 % of a core)" in text
+    assert "not CPU-bound (52 % of a core): waiting on its backplane or I/O" in text
 
 
 def test_a_dead_server_is_lossy_not_saturated() -> None:
