@@ -70,7 +70,7 @@ def validate(
     """Check scenario files without running them (exit 2 on any error)."""
     import os
 
-    from loadgen.commands import validate_files
+    from commands.validate import validate_files
 
     raise typer.Exit(validate_files(files, env=os.environ))
 
@@ -111,8 +111,8 @@ def run(
 
     A file stating its rate as traffic.capacity_fraction is first calibrated on this machine
     (about a minute), unless --capacity gives the msgs/s it is a share of."""
-    from loadgen.run_command import run_files
-    from loadgen.runner import RunOptions
+    from commands.run import run_files
+    from loadgen.run.runner import RunOptions
 
     cli: dict[str, object] = {}
     for key, value in (
@@ -144,8 +144,8 @@ def scale(
     out: Annotated[Path, typer.Option(help="where result files go")] = Path("results"),
 ) -> None:
     """How throughput and latency change from 1 to K instances per contender."""
-    from loadgen.runner import RunOptions
-    from loadgen.scale import scale as run_scale
+    from commands.scale import scale as run_scale
+    from loadgen.run.runner import RunOptions
 
     try:
         counts = [int(k) for k in instances.split(",") if k.strip()]
@@ -165,7 +165,7 @@ def worker(
     once: Annotated[bool, typer.Option(help="exit after one task")] = False,
 ) -> None:
     """A load-generator worker for runs started elsewhere with --coordinator."""
-    from loadgen.worker_command import worker as run_worker
+    from commands.worker import worker as run_worker
 
     raise typer.Exit(run_worker(coordinator, once=once))
 
@@ -184,7 +184,7 @@ def suite(
     """Calibrate, then the standard suite (echo, room-chat, fanout) at 25/50/75 % of the weaker
     contender's capacity, then a report. Exit 0: compared (failed expectations are findings);
     1: an invalid run (or --strict and a failed expectation); 2: bad input."""
-    from loadgen.suite import SuiteSettings, run_suite
+    from commands.suite import SuiteSettings, run_suite
 
     settings = SuiteSettings(
         quick=quick, out_dir=out, redis_url=redis_url, contenders=tuple(contender or ()),
@@ -203,7 +203,7 @@ def calibrate(
     redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
 ) -> None:
     """Measure each contender's sustainable load on this machine with a fast ramp."""
-    from loadgen.calibrate_command import calibrate_command
+    from commands.calibrate import calibrate_command
 
     raise typer.Exit(calibrate_command(tuple(contender or ()), backend, out, redis_url))
 
@@ -303,8 +303,8 @@ def check(
     stdout, also appended to $GITHUB_STEP_SUMMARY when set. Exit 2: bad input.
     """
     if base is not None:
-        from loadgen.abtest.command import DEFAULT_SCENARIO, ABSettings, check_base
-        from loadgen.runner import RunOptions
+        from commands.abtest import DEFAULT_SCENARIO, ABSettings, check_base
+        from loadgen.run.runner import RunOptions
 
         if baseline or (files and len(files) > 1):
             typer.echo("error: --base takes at most one scenario file and no --baseline", err=True)
@@ -358,8 +358,8 @@ def capacity(
     pin: Annotated[bool, typer.Option(help="separate CPUs for servers and load generator")] = True,
 ) -> None:
     """Find each contender's maximum sustainable load under an SLO (steps, then bisection)."""
-    from loadgen.capacity import CapacityRequest, run_capacity
-    from loadgen.runner import RunOptions
+    from commands.capacity import CapacityRequest, run_capacity
+    from loadgen.run.runner import RunOptions
 
     request = CapacityRequest(
         scenario=scenario, slo=slo, dimension=dimension, start=start, max_load=max_load,
@@ -385,7 +385,7 @@ def robustness(
     redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
 ) -> None:
     """Hostile-client probes against each contender; their figures side by side."""
-    from loadgen.robustness.command import robustness_command
+    from commands.robustness import robustness_command
 
     raise typer.Exit(robustness_command(scenario, out, tuple(contender or ()), redis_url))
 

@@ -25,9 +25,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loadgen.capacity import search
-from loadgen.capacity_plan import BadInputError, CapacityRequest, prepare
-from loadgen.runner import RunOptions, resolve_redis
+from loadgen.capacity.request import BadInputError, CapacityRequest, prepare
+from loadgen.capacity.search_run import search
+from loadgen.run.runner import RunOptions, resolve_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from loadgen.capacity_report import comparison
+from loadgen.capacity.conclusion import comparison
 from report import setup
 from report.fields import Document, number
 from report.palette import label

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from loadgen.environment import differences, fingerprint
+from loadgen.measure.environment import differences, fingerprint
 from report.check import check, check_json, render_check
 from report.compare import compare, comparison_json, render_comparison
 from report.fields import Document

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from loadgen.results import ResultError, load_result
+from loadgen.measure.phase import ResultError, load_result
 from loadgen.robustness import model as robustness
 from report.fields import CAPACITY_KIND, RESULT_KIND, ROBUSTNESS_KIND, SCALE_KIND, Document
 
-CAPACITY_SCHEMA_VERSION = 2  # loadgen.capacity.SCHEMA_VERSION
+CAPACITY_SCHEMA_VERSION = 2  # loadgen.capacity.search_run.SCHEMA_VERSION
 CAPACITY_REQUIRED = {
     "scenario": dict, "scenario_hash": str, "environment": dict, "search": dict,
     "contenders": dict,

@@ -7,7 +7,7 @@ were measured under.
 
 from __future__ import annotations
 
-from loadgen.saturation import (
+from loadgen.measure.saturation import (
     CPU_BOUND_PCT,
     GROWTH_MIN_FRACTION,
     GROWTH_MIN_MS,

@@ -1,6 +1,6 @@
 """Saturation, late and lost in plain words (pure).
 
-A contender that could not keep up (``run.saturation``, judged by :mod:`loadgen.saturation`)
+A contender that could not keep up (``run.saturation``, judged by :mod:`loadgen.measure.saturation`)
 is described by what it served and how far its queue reached, never by a latency ratio: its
 latency measures its queue, not its speed. Loss words are kept for deliveries lost with
 evidence (``lost``); late and still-queued deliveries are called what they are.
@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from loadgen.saturation import bound_words
+from loadgen.measure.saturation import bound_words
 from report.figures import ContenderFigures, Spread
 from report.palette import label
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from loadgen.stats import LatencyHistogram
+from loadgen.measure.stats import LatencyHistogram
 from report import fields
 from report.fields import Document, Run
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from loadgen.environment import fingerprint
+from loadgen.measure.environment import fingerprint
 from report.fields import Document
 from report.tables import Table
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from loadgen.environment import differences, fingerprint
+from loadgen.measure.environment import differences, fingerprint
 from report import fields
 from report.fields import Document
 

@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from loadgen.scenario_model import Scenario
-from loadgen.scenario_resolve import dump
+from loadgen.scenario.model import Scenario
+from loadgen.scenario.resolve import dump
 
 BASE_TAG = "base"
 HEAD_TAG = "HEAD"

@@ -14,9 +14,9 @@ from typing import Any
 
 from loadgen.abtest.model import Side, Step, ab_scenario, next_rate, step_passes, sustained
 from loadgen.abtest.session import run_sides
-from loadgen.runner import RunOptions
-from loadgen.scenario import Scenario
-from loadgen.server_pool import ServerPool
+from loadgen.run.runner import RunOptions
+from loadgen.run.server_pool import ServerPool
+from loadgen.scenario.load import Scenario
 
 STEP_WARMUP_S = 0.5
 STEP_MEASURED_S = 2.0

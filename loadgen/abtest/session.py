@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from loadgen import environment
 from loadgen.abtest.model import Side, label
-from loadgen.contender_run import RunContext, run_contender
-from loadgen.plan import build_plan, partition
-from loadgen.results import KIND, SCHEMA_VERSION, write_result
-from loadgen.run_record import build_run_record
-from loadgen.runner import (
+from loadgen.measure import environment
+from loadgen.measure.phase import KIND, SCHEMA_VERSION, write_result
+from loadgen.measure.record import build_run_record
+from loadgen.plan.build import build_plan, partition
+from loadgen.run.contender import RunContext, run_contender
+from loadgen.run.runner import (
     ROOT,
     Progress,
     RunOptions,
@@ -31,9 +31,9 @@ from loadgen.runner import (
     resolve_redis,
     server_config,
 )
-from loadgen.scenario import Scenario, scenario_hash
-from loadgen.scenario_resolve import dump
-from loadgen.server_pool import ServerPool
+from loadgen.run.server_pool import ServerPool
+from loadgen.scenario.load import Scenario, scenario_hash
+from loadgen.scenario.resolve import dump
 from servers.launch import AsgiSettings
 
 Order = Sequence[tuple[str, Side, int]]  # (contender, side, repetition)

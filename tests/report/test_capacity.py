@@ -97,7 +97,7 @@ def test_slo_limit() -> None:
 
 
 def test_capacity_plots_and_kind_constants_match_the_writer() -> None:
-    from loadgen.capacity import KIND, SCHEMA_VERSION
+    from loadgen.capacity.search_run import KIND, SCHEMA_VERSION
 
     assert (CAPACITY_KIND, CAPACITY_SCHEMA_VERSION) == (KIND, SCHEMA_VERSION)
     section = build_report([(CAPACITY.name, load(CAPACITY))]).sections[0]

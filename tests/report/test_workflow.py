@@ -13,7 +13,7 @@ import typer
 import yaml
 
 from bench import app
-from loadgen.scenario import load_scenario, scenario_hash
+from loadgen.scenario.load import load_scenario, scenario_hash
 from tests.report.conftest import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "perf.yml"

@@ -131,7 +131,7 @@ def test_server_killed_mid_run_counts_loss_keeps_partial_result_and_leaves_nothi
     deadline = time.monotonic() + 6 * TIMEOUT
     while victim is None and time.monotonic() < deadline:
         started = descendants(proc.pid)
-        workers = [p for p in started if "loadgen.worker" in cmdline(p)]
+        workers = [p for p in started if "loadgen.run.worker" in cmdline(p)]
         servers = [p for p in started if "uvicorn" in cmdline(p)]
         if workers and len(servers) == 2:
             time.sleep(3.0)  # well inside the 6 s phase
@@ -158,7 +158,7 @@ def test_ctrl_c_keeps_what_was_measured_and_stops_everything(tmp_path: Path) -> 
     deadline = time.monotonic() + 6 * TIMEOUT
     while time.monotonic() < deadline:
         started = descendants(proc.pid)
-        if any("loadgen.worker" in cmdline(p) for p in started):
+        if any("loadgen.run.worker" in cmdline(p) for p in started):
             break
         time.sleep(0.1)
     time.sleep(4.0)

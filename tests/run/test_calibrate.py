@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from loadgen.calibrate import CalibrationOptions, calibrate
-from loadgen.run_command import run_files
-from loadgen.runner import RunOptions
-from loadgen.suite import SuiteSettings, run_suite
+from commands.run import run_files
+from commands.suite import SuiteSettings, run_suite
+from loadgen.calibrate.ramp import CalibrationOptions, calibrate
+from loadgen.run.runner import RunOptions
 from tests.conftest import TIMING
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

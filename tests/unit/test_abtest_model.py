@@ -16,7 +16,7 @@ from loadgen.abtest.model import (
     sustained,
     venv_reason,
 )
-from loadgen.scenario import load_scenario
+from loadgen.scenario.load import load_scenario
 from tests.report.conftest import ROOT
 
 PYPROJECT = """

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from loadgen.accounting import (
+from loadgen.measure.accounting import (
     DUPLICATE,
     IN_ORDER,
     OUT_OF_ORDER,
@@ -17,9 +17,9 @@ from loadgen.accounting import (
     reconcile,
     tally,
 )
-from loadgen.plan import build_plan, message_id
-from loadgen.plan_model import OP_MSG, Plan
-from loadgen.scenario import load_scenario_text
+from loadgen.plan.build import build_plan, message_id
+from loadgen.plan.model import OP_MSG, Plan
+from loadgen.scenario.load import load_scenario_text
 
 
 def test_tally_reference() -> None:

@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from loadgen.capacity import EXIT_BAD_INPUT, CapacityRequest, run_capacity
-from loadgen.capacity_model import STEP_GRACE_S, SloError, parse_slo, scenario_at, unit_of
-from loadgen.capacity_report import comparison, maximum, render
-from loadgen.capacity_search import Conclusion
-from loadgen.runner import RunOptions
-from loadgen.scenario import load_scenario, load_scenario_text
+from commands.capacity import EXIT_BAD_INPUT, CapacityRequest, run_capacity
+from loadgen.capacity.conclusion import comparison, maximum
+from loadgen.capacity.model import STEP_GRACE_S, SloError, parse_slo, scenario_at, unit_of
+from loadgen.capacity.search import Conclusion
+from loadgen.run.runner import RunOptions
+from loadgen.scenario.load import load_scenario, load_scenario_text
+from report.capacity_text import render
 
 ROOT = Path(__file__).resolve().parents[2]
 SLO = parse_slo("p99_ms<100,loss==0")
@@ -208,7 +209,7 @@ def test_a_scenario_with_faults_cannot_be_searched() -> None:
 def test_busy_pct_is_the_share_of_all_cpus_not_idle() -> None:
     from collections import namedtuple
 
-    from loadgen.capacity import busy_pct
+    from loadgen.capacity.search_run import busy_pct
 
     times = namedtuple("times", "user system idle iowait")
     assert busy_pct(times(10, 0, 90, 0), times(40, 10, 130, 20)) == 40.0  # 40 of 100 s busy

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from loadgen.capacity_search import (
+from loadgen.capacity.search import (
     Outcome,
     SearchSettings,
     Trial,

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from loadgen.capacity_model import parse_slo
-from loadgen.capacity_step import SERVED_RATIO_MIN, StepRecord, judge_step, restart_reason
+from loadgen.capacity.model import parse_slo
+from loadgen.capacity.step import SERVED_RATIO_MIN, StepRecord, judge_step, restart_reason
 
 SLO = parse_slo("p99_ms<100,loss==0")
 

@@ -1,11 +1,11 @@
-"""Which client drives which contender (``loadgen.runner.client_kind``), without a network."""
+"""Which client drives which contender (``loadgen.run.runner.client_kind``), without a network."""
 
 from __future__ import annotations
 
 import pytest
 
-from loadgen.runner import RunError, RunOptions, client_kind
-from loadgen.scenario import Scenario
+from loadgen.run.runner import RunError, RunOptions, client_kind
+from loadgen.scenario.load import Scenario
 
 
 def scenario(transport: str = "websocket", contenders: list[str] | None = None) -> Scenario:

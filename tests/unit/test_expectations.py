@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from loadgen.expectations import KNOWN_METRICS, Expectation, evaluate, parse_expectation
+from loadgen.scenario.expectations import KNOWN_METRICS, Expectation, evaluate, parse_expectation
 
 
 @pytest.mark.parametrize(

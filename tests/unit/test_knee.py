@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadgen.knee import find_knee, overrun
+from loadgen.calibrate.knee import find_knee, overrun
 
 
 def saturating(offered: list[float], capacity: float) -> tuple[list[float], list[float | None]]:

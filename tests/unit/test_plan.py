@@ -9,8 +9,8 @@ from collections import Counter
 
 import pytest
 
-from loadgen.arrivals import Segment, arrival_times
-from loadgen.plan import (
+from loadgen.plan.arrivals import Segment, arrival_times
+from loadgen.plan.build import (
     OP_NAMES,
     assign_rooms,
     body_for,
@@ -20,8 +20,8 @@ from loadgen.plan import (
     room_name,
     split_message_id,
 )
-from loadgen.plan_model import CHURN_GUARD_S, NO_ID, OP_CHURN, OP_MSG
-from loadgen.scenario import Scenario, load_scenario_text, resolve
+from loadgen.plan.model import CHURN_GUARD_S, NO_ID, OP_CHURN, OP_MSG
+from loadgen.scenario.load import Scenario, load_scenario_text, resolve
 
 
 def scenario(text: str = "", **cli: object) -> Scenario:

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from loadgen.calibration_model import Calibration, ContenderCapacity
-from loadgen.plan import build_plan
-from loadgen.scenario import ScenarioError, load_scenario
-from loadgen.scenario_errors import validate
-from loadgen.scenario_resolve import apply_overrides, dump, needs_capacity, with_capacity
+from loadgen.calibrate.model import Calibration, ContenderCapacity
+from loadgen.plan.build import build_plan
+from loadgen.scenario.errors import validate
+from loadgen.scenario.load import ScenarioError, load_scenario
+from loadgen.scenario.resolve import apply_overrides, dump, needs_capacity, with_capacity
 
 CALIBRATION = Calibration(
     capacities=(

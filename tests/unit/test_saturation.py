@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from loadgen.accounting import DeliveryCounts
-from loadgen.plan_model import PhaseWindow
-from loadgen.saturation import classify, describe, latency_trend, window_seconds
-from loadgen.served import window_flow
-from loadgen.stats import LatencyHistogram, censored_summary
-from loadgen.timeseries import SecondRow
+from loadgen.measure.accounting import DeliveryCounts
+from loadgen.measure.saturation import classify, describe, latency_trend, window_seconds
+from loadgen.measure.served import window_flow
+from loadgen.measure.stats import LatencyHistogram, censored_summary
+from loadgen.measure.timeseries import SecondRow
+from loadgen.plan.model import PhaseWindow
 
 
 def steady(ms: float, seconds: int = 10) -> list[tuple[float, float]]:

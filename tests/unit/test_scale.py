@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loadgen.scale import render, scale_rows
+from commands.scale import render, scale_rows
 
 
 def run(contender: str, msgs: float, p99: float) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadgen.scenario import (
+from loadgen.scenario.load import (
     ScenarioError,
     canonical_json,
     dump,

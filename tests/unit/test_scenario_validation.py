@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from loadgen.scenario import ScenarioError, load_scenario, load_scenario_text
+from loadgen.scenario.load import ScenarioError, load_scenario, load_scenario_text
 
 MINIMAL = """
 name: t

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from loadgen.plan import build_plan
-from loadgen.scenario import load_scenario, scenario_hash
+from loadgen.plan.build import build_plan
+from loadgen.scenario.load import load_scenario, scenario_hash
 
 # scenarios/robustness.yaml drives `bench robustness`, not `bench run`: its own model
 # (loadgen/robustness/model.py) is checked in tests/unit/test_robustness.py.

@@ -9,7 +9,7 @@ import random
 import pytest
 from hdrh.histogram import HdrHistogram
 
-from loadgen.stats import HIGHEST_US, PERCENTILES, LatencyHistogram, counts_index
+from loadgen.measure.stats import HIGHEST_US, PERCENTILES, LatencyHistogram, counts_index
 
 
 def samples(n: int, seed: int = 1) -> list[int]:

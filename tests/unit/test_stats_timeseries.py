@@ -7,7 +7,7 @@ import random
 
 from hdrh.histogram import HdrHistogram
 
-from loadgen.timeseries import TimeSeries, bucket_index, bucket_value, sparse_percentiles
+from loadgen.measure.timeseries import TimeSeries, bucket_index, bucket_value, sparse_percentiles
 
 
 def test_buckets_match_hdr_at_two_digits() -> None:

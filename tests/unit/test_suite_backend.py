@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from loadgen.suite import choose_backend
+from commands.suite import choose_backend
 
 
 def test_no_redis_means_the_in_memory_default_and_a_note() -> None:

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from loadgen.calibration_model import Calibration, ContenderCapacity
-from loadgen.scenario_errors import validate
-from loadgen.scenario_resolve import apply_overrides, with_capacity
-from loadgen.suite import LEVELS, stepped, suite_exit
+from commands.suite import LEVELS, stepped, suite_exit
+from loadgen.calibrate.model import Calibration, ContenderCapacity
+from loadgen.scenario.errors import validate
+from loadgen.scenario.resolve import apply_overrides, with_capacity
 from report.calibration import build_headline, headline_markdown, headline_text
 
 CALIBRATION = Calibration(

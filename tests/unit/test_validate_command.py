@@ -1,11 +1,11 @@
-"""``bench validate FILE...`` through :func:`loadgen.commands.validate_files`."""
+"""``bench validate FILE...`` through :func:`commands.validate.validate_files`."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
-from loadgen.commands import validate_files
+from commands.validate import validate_files
 
 GOOD = "name: good\ntraffic: {total_rate: 10}\n"
 

@@ -1,0 +1,80 @@
+"""Command-level glue of calibration: ``bench calibrate``, and resolving the rates of
+``capacity_fraction`` scenarios for ``bench run`` (measuring a calibration when none is given)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO, get_args
+
+from loadgen.calibrate.model import Calibration
+from loadgen.calibrate.ramp import CALIBRATED, CalibrationError, CalibrationOptions, calibrate
+from loadgen.run.runner import RunOptions
+from loadgen.scenario.model import Contender, Scenario
+from loadgen.scenario.resolve import needs_capacity, with_capacity
+
+
+def resolve_rates(
+    scenarios: Sequence[tuple[Scenario, str]],
+    run_options: RunOptions,
+    calibration: Calibration | None,
+    capacity: float | None,
+    out: TextIO,
+) -> list[tuple[Scenario, str]]:
+    """Resolve every ``capacity_fraction`` scenario: with ``calibration``, else the given
+    ``capacity`` (msgs/s), else a calibration measured now for each backend that needs one."""
+    if capacity is not None:
+        if not capacity > 0:
+            raise ValueError(f"--capacity should be msgs/s > 0, not {capacity:g}")
+        calibration = calibration or Calibration.given_capacity(capacity)
+    measured: dict[str, Calibration] = {}
+    resolved: list[tuple[Scenario, str]] = []
+    for scenario, source in scenarios:
+        if not needs_capacity(scenario):
+            resolved.append((scenario, source))
+            continue
+        chosen = calibration
+        if chosen is None:
+            backend = scenario.backend.kind
+            if backend not in measured:
+                wanted: set[str] = set(scenario.contenders)
+                names = [c for c in CALIBRATED if c in wanted] or list(CALIBRATED)
+                print(
+                    f"calibrate: {source} states its rate as capacity_fraction "
+                    f"{scenario.traffic.capacity_fraction:g}: measuring {', '.join(names)} "
+                    f"on this machine first ({backend} backend; --capacity N skips this)",
+                    file=out,
+                )
+                measured[backend] = calibrate(
+                    names, CalibrationOptions(backend=backend), run_options, out
+                )
+            chosen = measured[backend]
+        resolved.append((with_capacity(scenario, chosen), source))
+    return resolved
+
+
+def calibrate_command(
+    contenders: tuple[str, ...], backend: str, out_dir: Path, redis_url: str | None
+) -> int:
+    """``bench calibrate``: 0 measured, 1 a ramp failed, 2 bad input."""
+    if backend not in ("memory", "redis"):
+        print(f"error: --backend should be memory or redis, not {backend!r}", file=sys.stderr)
+        return 2
+    unknown = [c for c in contenders if c not in get_args(Contender)]
+    if unknown:
+        print(f"error: unknown contender(s) {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    options = RunOptions(out_dir=out_dir, redis_url=redis_url)
+    try:
+        calibration = calibrate(contenders or CALIBRATED, CalibrationOptions(backend), options)
+    except CalibrationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "calibration.json"
+    path.write_text(json.dumps(calibration.as_dict(), indent=2) + "\n")
+    ratio = calibration.ratio
+    print(f"calibration: {path}" + (f" (ratio {ratio:.2f})" if ratio else ""))
+    return 0

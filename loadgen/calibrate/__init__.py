@@ -1,0 +1,1 @@
+"""Calibration: each Python contender's sustainable load on this machine."""

@@ -1,0 +1,1 @@
+"""Capacity search: the request, the steps, the search, each step's verdict."""

@@ -1,0 +1,216 @@
+"""Capacity search, pure: one step's verdict, and whether its servers can serve the next step.
+
+A step passes only when three conditions hold, each recorded in words when it fails:
+
+- ``slo``: every threshold of the SLO holds over the measured window;
+- ``served``: the server served at least :data:`SERVED_RATIO_MIN` of the offered load, by
+  receive time (``served_ratio``): a server that falls behind cannot pass on a latency that
+  only counts what it delivered;
+- ``queue``: the run was not judged saturated (``saturated``: its latency grew through the
+  measured window, or it served too little; see :mod:`loadgen.measure.saturation`).
+
+A result written before the load generator measured the served rate and saturation lacks
+those keys: the condition is then ``not judged`` (the step is judged by the SLO alone).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from loadgen.capacity.search import Outcome
+from loadgen.scenario.expectations import Expectation, evaluate
+
+LOADGEN_BOUND = "loadgen_bound"
+SERVED_RATIO_MIN = 0.98  # a passing step serves at least 98 % of the offered load
+Condition = Literal["pass", "fail", "not judged"]
+# The key figures every step keeps (the full record stays in the step's result file).
+FIGURES = (
+    "p50_ms", "p99_ms", "msgs_per_s", "deliveries_per_s", "loss", "errors",
+    "offered_deliveries_per_s", "served_deliveries_per_s", "served_ratio", "saturated",
+    "latency_growth_ms", "queue_s", "late", "lost", "queued", "backlog_at_deadline",
+    "acks_outstanding_at_deadline",
+)  # fmt: skip
+# What a step must leave behind for its servers to serve the next step (all zero).
+BACKLOG = ("backlog_at_deadline", "acks_outstanding_at_deadline", "queued", "lost")
+Server = Literal["started", "restarted", "reused"]
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One step of a search as the capacity result keeps it.
+
+    ``conditions``: each condition of a pass (``slo``, ``served``, ``queue``) and how it
+    came out; ``reasons``: why the step did not pass, in words. ``server``: whether the step
+    ran on servers ``started`` for it (the first step), ``restarted`` or ``reused`` from the
+    step before, and ``server_why``. ``machine_busy_pct``: how busy the whole machine was
+    during the step (a neighbour's work shows here, beside the step's own server CPU).
+    """
+
+    index: int
+    load: float
+    outcome: Outcome
+    passed: bool
+    valid: bool
+    loadgen_bound: bool
+    reasons: tuple[str, ...]
+    slo: tuple[dict[str, Any], ...]
+    figures: Mapping[str, float | None]
+    result: str
+    elapsed_s: float
+    server_delay_ms: float | None = None
+    conditions: Mapping[str, Condition] = field(default_factory=dict)
+    server: Server = "started"
+    server_why: str = ""
+    run: int = 1  # the how-many-th run at this load
+    machine_busy_pct: float | None = None  # all CPUs, this step's processes and any others
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["reasons"] = list(self.reasons)
+        data["slo"] = list(self.slo)
+        data.update(data.pop("figures"))
+        return data
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _text(value: float | None) -> str:
+    if value is None:
+        return "not measured"
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def served_condition(
+    overall: Mapping[str, Any], saturation: Mapping[str, Any]
+) -> tuple[Condition, str | None]:
+    """``served``: at least :data:`SERVED_RATIO_MIN` of the offered load served."""
+    ratio = _number(overall.get("served_ratio"))
+    if ratio is None:
+        return "not judged", None
+    if ratio >= SERVED_RATIO_MIN:
+        return "pass", None
+    unit = str(saturation.get("unit") or "deliveries")
+    offered = _number(saturation.get("offered_per_s"))
+    served = _number(saturation.get("served_per_s"))
+    if offered is None or served is None:
+        offered = _number(overall.get(f"offered_{unit}_per_s"))
+        served = _number(overall.get(f"served_{unit}_per_s"))
+    rates = "" if offered is None or served is None else f"{served:.0f} of {offered:.0f} {unit}/s; "
+    shown = math.floor(ratio * 1000) / 10  # never rounded up to the threshold
+    return "fail", (
+        f"did not keep up: served {shown:.1f}% of the offered load "
+        f"({rates}a pass needs {SERVED_RATIO_MIN:.0%})"
+    )
+
+
+def queue_condition(
+    overall: Mapping[str, Any], saturation: Mapping[str, Any], served_failed: bool = False
+) -> tuple[Condition, str | None]:
+    """``queue``: the run was not judged saturated (its queue did not grow). The words are the
+    saturation evidence (less the served rate when ``served`` already said it) and how far
+    behind the server was at the end."""
+    flag = _number(overall.get("saturated"))
+    if flag is None:
+        return "not judged", None
+    if not flag:
+        return "pass", None
+    said = [str(r) for r in saturation.get("reasons", [])]
+    if served_failed:
+        said = [r for r in said if not r.startswith("served ")]
+    growth, queue = _number(overall.get("latency_growth_ms")), _number(overall.get("queue_s"))
+    if not said and growth is not None:
+        said.append(f"latency grew {growth:.0f} ms through the step")
+    if queue is not None:
+        said.append(f"{queue:.2f} s behind at the end")
+    return "fail", "saturated, its queue grew: " + ("; ".join(said) or "see the run")
+
+
+def judge_step(
+    document: Mapping[str, Any],
+    slo: tuple[Expectation, ...],
+    *,
+    index: int,
+    load: float,
+    result: str,
+    elapsed_s: float,
+    server: Server = "started",
+    server_why: str = "",
+    run_at_load: int = 1,
+) -> StepRecord:
+    """Read a step's result document (one contender, one run) into a verdict.
+
+    ``unknown`` (never the server's limit): the load generator was the bottleneck (the run's
+    validity names ``loadgen_bound``), the run produced no samples, or the load generator
+    failed. ``fail``: a server died during the run, or a condition of a pass failed.
+    """
+    runs = document.get("runs") or []
+    run: Mapping[str, Any] = runs[0] if runs else {}
+    validity = run.get("validity") or {"valid": False, "reasons": ["no run was recorded"]}
+    reasons = [str(r) for r in validity.get("reasons", [])]
+    partial = [str(r) for r in run.get("partial_reasons", [])]
+    overall: Mapping[str, Any] = run.get("overall") or {}
+    saturation: Mapping[str, Any] = run.get("saturation") or {}
+    checks: tuple[dict[str, Any], ...] = tuple(
+        {"expectation": str(e), "passed": ok, "actual": actual}
+        for e, ok, actual in evaluate(slo, overall)
+    )
+    bound = any(r.startswith(LOADGEN_BOUND) for r in reasons)
+    server_died = [r for r in partial if " died at " in r]
+    other_partial = [r for r in partial if r not in server_died]
+    conditions: dict[str, Condition] = {}
+    outcome: Outcome
+    if bound or not overall or (other_partial and not server_died):
+        outcome = "unknown"
+        reasons += other_partial
+        if not overall and not reasons:
+            reasons.append("the run produced no measurement")
+    else:
+        conditions["slo"] = "pass" if all(c["passed"] for c in checks) else "fail"
+        reasons += server_died + [
+            f"SLO missed: {c['expectation']} (actual {_text(c['actual'])})"
+            for c in checks
+            if not c["passed"]
+        ]
+        conditions["served"], why = served_condition(overall, saturation)
+        served_failed = conditions["served"] == "fail"
+        conditions["queue"], more = queue_condition(overall, saturation, served_failed)
+        reasons += [r for r in (why, more) if r]
+        failed = server_died or "fail" in conditions.values()
+        outcome = "fail" if failed else "pass"
+    delay = ((document.get("settings") or {}).get("server") or {}).get("delay_ms")
+    return StepRecord(
+        index=index, load=load, outcome=outcome, passed=outcome == "pass",
+        valid=bool(validity.get("valid")), loadgen_bound=bound, reasons=tuple(reasons),
+        slo=checks, figures={key: overall.get(key) for key in FIGURES}, result=result,
+        elapsed_s=elapsed_s, server_delay_ms=_number(delay), conditions=conditions,
+        server=server, server_why=server_why, run=run_at_load,
+    )  # fmt: skip
+
+
+def restart_reason(step: StepRecord) -> str | None:
+    """Why the next step of this contender needs fresh servers (None: these can serve it).
+
+    Servers are kept only when the step left nothing behind: no backlog at the deadline, no
+    outstanding acks, nothing queued or lost, no server died, the load generator did not fail.
+    """
+    if step.outcome == "unknown":
+        return "the step before could not be measured"
+    if any(" died at " in r for r in step.reasons):
+        return "a server died in the step before"
+    left = {key: _number(step.figures.get(key)) for key in BACKLOG}
+    missing = [key for key, value in left.items() if value is None]
+    if missing:
+        return f"the step before did not record its backlog ({', '.join(missing)})"
+    behind = [f"{key.replace('_', ' ')} {value:.0f}" for key, value in left.items() if value]
+    if behind:
+        return "the step before left a backlog: " + ", ".join(behind)
+    return None

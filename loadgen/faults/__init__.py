@@ -1,0 +1,1 @@
+"""Faults as scenario steps: the pure expansion and the injector."""

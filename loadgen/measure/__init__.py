@@ -1,0 +1,1 @@
+"""Measurement: delivery accounting, histograms, time series, resources, saturation, records."""

@@ -1,0 +1,1 @@
+"""The run: workers that replay the plan, and the orchestration of contenders and repetitions."""

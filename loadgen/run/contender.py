@@ -1,0 +1,391 @@
+"""One contender, one repetition: start its servers, drive the workers, collect the samples.
+
+The coordinator side of the worker protocol (see :mod:`loadgen.run.worker`). Every process it
+starts (servers, workers) is stopped before it returns, also on errors and on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import redis.asyncio as aioredis
+
+from loadgen.faults.inject import FaultInjector
+from loadgen.faults.steps import Step
+from loadgen.measure.resources import ResourceSampler
+from loadgen.run import worker_channel
+from loadgen.run.server_pool import Lease, ServerPool
+from loadgen.run.worker_channel import to_monotonic
+from servers.common.config import ServerConfig
+from servers.launch import AsgiSettings, ServerDiedError, ServerGroup, start_servers
+from servers.launch.redis import RedisServer
+
+BARRIER_TIMEOUT_S = 60.0
+
+
+class WorkerFailedError(RuntimeError):
+    """A worker process exited or reported an error before finishing."""
+
+
+@dataclass
+class Worker:
+    """A local worker process, talked to over its pipes."""
+
+    index: int
+    process: asyncio.subprocess.Process | None
+    result_path: Path
+    last_tick: dict[str, Any] = field(default_factory=dict)
+    events: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    async def send(self, line: str) -> None:
+        stdin = self.process.stdin if self.process else None
+        if stdin is not None and not stdin.is_closing():
+            stdin.write((line + "\n").encode())
+            with contextlib.suppress(ConnectionError):
+                await stdin.drain()
+
+    async def result(self) -> dict[str, Any] | None:
+        if self.result_path.exists():
+            data: dict[str, Any] = json.loads(self.result_path.read_text())
+            return data
+        return None
+
+    async def reap(self, grace: float) -> None:
+        """Wait for the process to exit after its result; kill it if it does not."""
+        if self.process is None:
+            return
+        try:
+            await asyncio.wait_for(self.process.wait(), grace)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            await self.process.wait()
+
+    async def expect(self, event: str, within_s: float) -> dict[str, Any]:
+        deadline = time.monotonic() + within_s
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerFailedError(f"worker {self.index}: no {event!r} within {within_s:.0f}s")
+            try:
+                message = await asyncio.wait_for(self.events.get(), remaining)
+            except TimeoutError:
+                continue
+            if message.get("event") == event:
+                return message
+            if message.get("event") in ("error", "exit"):
+                raise WorkerFailedError(f"worker {self.index}: {message.get('message')}")
+
+
+@dataclass
+class RunContext:
+    """What one contender run needs from the coordinator."""
+
+    contender: str
+    repetition: int
+    scenario_data: dict[str, Any]
+    scenario_source: str
+    config: ServerConfig
+    asgi: AsgiSettings
+    instances: int
+    workers: int
+    partitions: list[list[int]]
+    client_kind: str
+    library: str | None
+    run_dir: Path
+    server_cpus: list[int] | None
+    loadgen_cpus: list[int] | None
+    connect_ramp_s: float
+    duration_s: float
+    drain_s: float
+    redis_url: str | None
+    run_id: str = "local"
+    coordinator: str | None = None  # Redis URL where remote `bench worker`s take their tasks
+    faults: list[Step] = field(default_factory=list)
+    redis_server: RedisServer | None = None  # the Redis this run started (for Redis faults)
+    on_tick: Callable[[str, dict[str, Any]], None] | None = None
+    server_pool: ServerPool | None = None  # servers outlive the run there (capacity steps)
+    server_python: str = sys.executable  # another tree's servers (bench check --base): its
+    server_cwd: str | None = None  # interpreter and its source directory
+
+
+@dataclass
+class RunOutcome:
+    worker_results: list[dict[str, Any]]
+    partial_reasons: list[str]
+    servers: list[dict[str, Any]]
+    resources: dict[str, Any]
+    rss_per_connection_kb: float | None
+    log_paths: list[Path]
+    t_start: float
+    interrupted: bool = False
+    loadgen_rss_per_connection_kb: float | None = None
+    fault_events: list[dict[str, Any]] = field(default_factory=list)
+
+
+class RemoteWorker(Worker):
+    """A ``bench worker`` on any host, met through the coordinator's Redis."""
+
+    def __init__(self, index: int, redis: aioredis.Redis, run_id: str) -> None:
+        super().__init__(index, None, Path(f"redis:{run_id}:{index}"))
+        self.redis = redis
+        self.keys = worker_channel.keys(run_id, index)
+
+    async def send(self, line: str) -> None:
+        await self.redis.rpush(self.keys["commands"], line)
+
+    async def pump(self) -> None:
+        while True:
+            item = await self.redis.blpop([self.keys["events"]], timeout=1)
+            if item is not None:
+                message = json.loads(item[1])
+                if message.get("event") == "tick":
+                    self.last_tick = message
+                await self.events.put(message)
+                if message.get("event") in ("done", "error"):
+                    return
+
+    async def result(self) -> dict[str, Any] | None:
+        raw = await self.redis.get(self.keys["result"])
+        if raw is None:
+            return None
+        await self.redis.delete(*self.keys.values())
+        data: dict[str, Any] = json.loads(raw)
+        return data
+
+
+async def _pump(worker: Worker) -> None:
+    """Forward a worker's JSON lines to its queue; report its exit."""
+    assert worker.process is not None and worker.process.stdout is not None
+    async for raw in worker.process.stdout:
+        try:
+            message = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        if message.get("event") == "tick":
+            worker.last_tick = message
+        await worker.events.put(message)
+    code = await worker.process.wait()
+    stderr = b""
+    if worker.process.stderr is not None:
+        stderr = await worker.process.stderr.read()
+    tail = stderr.decode(errors="replace").strip().splitlines()[-5:]
+    await worker.events.put({"event": "exit", "message": f"exited with {code}: {' | '.join(tail)}"})
+
+
+def _task(ctx: RunContext, i: int, mine: list[int], urls: list[str]) -> dict[str, Any]:
+    return {
+        "run_id": f"{ctx.run_id}-{ctx.contender}-{ctx.repetition}",
+        "expires": time.time() + BARRIER_TIMEOUT_S,
+        "worker": i,
+        "scenario": ctx.scenario_data,
+        "scenario_source": ctx.scenario_source,
+        "contender": ctx.contender,
+        "client_kind": ctx.client_kind,
+        "library": ctx.library,
+        "urls": urls,
+        "connections": mine,
+        "secret": ctx.config.secret,
+        "cpus": ctx.loadgen_cpus,
+        "result_path": str(ctx.run_dir / f"worker-{i}.json"),
+    }
+
+
+async def _hand_out_remote(ctx: RunContext, urls: list[str]) -> list[Worker]:
+    """Queue one task per partition for the ``bench worker``s listening on the coordinator."""
+    assert ctx.coordinator is not None
+    redis = aioredis.Redis.from_url(ctx.coordinator, socket_timeout=30)
+    workers: list[Worker] = []
+    for i, mine in enumerate(ctx.partitions):
+        task = _task(ctx, i, mine, urls)
+        worker = RemoteWorker(i, redis, task["run_id"])
+        await redis.delete(*worker.keys.values())
+        await redis.rpush(worker_channel.TASKS_KEY, json.dumps(task))
+        asyncio.get_running_loop().create_task(worker.pump())
+        workers.append(worker)
+    return workers
+
+
+async def _spawn_workers(ctx: RunContext, urls: list[str]) -> list[Worker]:
+    if ctx.coordinator:
+        return await _hand_out_remote(ctx, urls)
+    workers: list[Worker] = []
+    for i, mine in enumerate(ctx.partitions):
+        task = _task(ctx, i, mine, urls)
+        task_path = ctx.run_dir / f"worker-{i}.task.json"
+        task_path.write_text(json.dumps(task))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "loadgen.run.worker", str(task_path),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, limit=1 << 20,
+        )  # fmt: skip
+        worker = Worker(i, process, ctx.run_dir / f"worker-{i}.json")
+        asyncio.get_running_loop().create_task(_pump(worker))
+        workers.append(worker)
+    return workers
+
+
+def _rss(group: ServerGroup) -> float:
+    total = 0.0
+    for pid in group.pids:
+        with contextlib.suppress(psutil.Error):
+            total += psutil.Process(pid).memory_info().rss
+    return total
+
+
+async def run_contender(ctx: RunContext) -> RunOutcome:
+    ctx.run_dir.mkdir(parents=True, exist_ok=True)
+
+    def start() -> ServerGroup:
+        return start_servers(
+            ctx.contender, ctx.config, instances=ctx.instances, asgi=ctx.asgi,
+            log_dir=ctx.run_dir, cpus=ctx.server_cpus, python=ctx.server_python,
+            cwd=ctx.server_cwd,
+        )  # fmt: skip
+
+    lease = ctx.server_pool.take(ctx.contender, start) if ctx.server_pool else Lease(start(), False)
+    group = lease.group
+    workers: list[Worker] = []
+    partial: list[str] = []
+    sampler: ResourceSampler | None = None
+    injector = FaultInjector(ctx.faults, group, ctx.redis_server)
+    rss_per_conn: float | None = None
+    loadgen_rss_per_conn: float | None = None
+    t_start = time.monotonic()
+    try:
+        workers = await _spawn_workers(ctx, group.urls)
+        built = [await w.expect("built", BARRIER_TIMEOUT_S) for w in workers]
+        rss_before = _rss(group)
+        connect_at = time.time() + 0.2  # wall clock: workers may be on other hosts
+        for w in workers:
+            await w.send(f"connect {connect_at}")
+        connected = 0
+        loadgen_rss_growth = 0.0
+        for w, before in zip(workers, built, strict=True):
+            msg = await w.expect("connected", ctx.connect_ramp_s + BARRIER_TIMEOUT_S)
+            connected += msg["ok"]
+            loadgen_rss_growth += msg["rss_bytes"] - before["rss_bytes"]
+        if connected:
+            loadgen_rss_per_conn = loadgen_rss_growth / connected / 1024.0
+        if connected:
+            await asyncio.sleep(0.5)  # let the servers settle before reading their memory
+            rss_per_conn = (_rss(group) - rss_before) / connected / 1024.0
+        start_at = time.time() + 0.3
+        t_start = to_monotonic(start_at)
+        pids = {f"{ctx.contender}[{s.spec.instance}]": s.pid for s in group.servers}
+        pids.update({f"loadgen[{w.index}]": w.pid for w in workers if w.pid is not None})
+        sampler = ResourceSampler(pids, ctx.redis_url, t_start)
+        sampler.start()
+        for w in workers:
+            await w.send(f"start {start_at}")
+        await _watch(ctx, group, workers, partial, t_start, injector, sampler)
+    except asyncio.CancelledError:  # Ctrl-C: keep what was measured, then let the caller stop
+        partial.append("interrupted (Ctrl-C)")
+        await _stop_workers(workers)
+    except (WorkerFailedError, OSError) as exc:
+        partial.append(f"load generator failed: {exc}")
+        await _stop_workers(workers)
+    finally:
+        resources = (await sampler.stop()).as_dict() if sampler else {}
+        log_paths = lease.run_logs(ctx.run_dir)
+        servers = [
+            {"instance": s.spec.instance, "pid": s.pid, "port": s.spec.port,
+             "log": str(log), "asgi_server": s.spec.asgi_server,
+             "cpus": list(group.cpus) if group.cpus else None}
+            for s, log in zip(group.servers, log_paths, strict=True)
+        ]  # fmt: skip
+        if ctx.server_pool is None:  # else the pool's owner stops them
+            group.stop()
+        await _reap(workers)
+        results = [r for r in [await w.result() for w in workers] if r is not None]
+    interrupted = "interrupted (Ctrl-C)" in partial
+    return RunOutcome(
+        results, partial, servers, resources, rss_per_conn, log_paths, t_start,
+        interrupted, loadgen_rss_per_conn, injector.events,
+    )  # fmt: skip
+
+
+async def _watch(
+    ctx: RunContext,
+    group: ServerGroup,
+    workers: list[Worker],
+    partial: list[str],
+    t_start: float,
+    injector: FaultInjector,
+    sampler: ResourceSampler,
+) -> None:
+    """Wait for every worker's ``done``; note a server that dies (the run goes on, as a
+    real deployment's clients would), and pass progress on."""
+    pending = {w.index: w for w in workers}
+    deadline = t_start + ctx.duration_s + ctx.drain_s + BARRIER_TIMEOUT_S
+    died: set[int] = set()
+    while pending:
+        if time.monotonic() > deadline:
+            partial.append("workers did not finish in time")
+            await _stop_workers(list(pending.values()))
+            return
+        for w in list(pending.values()):
+            while w.index in pending and not w.events.empty():
+                message = w.events.get_nowait()
+                if message.get("event") == "done":
+                    pending.pop(w.index)
+                    if message.get("partial"):
+                        partial.append(f"worker {w.index} stopped early")
+                elif message.get("event") in ("error", "exit"):
+                    pending.pop(w.index)
+                    partial.append(f"worker {w.index} failed: {message.get('message')}")
+        await injector.due(time.monotonic() - t_start, t_start)
+        while injector.restarted:
+            sampler.add_process(*injector.restarted.pop())
+        for server in group.servers:
+            if server.spec.instance in injector.down:
+                continue
+            if server.spec.instance not in died and not server.alive():
+                died.add(server.spec.instance)
+                at = time.monotonic() - t_start
+                partial.append(
+                    f"{server.describe()} died at t={at:.1f}s (exit {server.process.returncode}); "
+                    f"last log lines: {server.tail(5)}"
+                )
+        if ctx.on_tick is not None:
+            ctx.on_tick(ctx.contender, _progress(workers, t_start))
+        await asyncio.sleep(0.1 if injector.steps else 0.5)
+    with contextlib.suppress(ServerDiedError):
+        group.check_alive()
+
+
+def _progress(workers: list[Worker], t_start: float) -> dict[str, Any]:
+    ticks = [w.last_tick for w in workers if w.last_tick]
+    p99s = [t["p99_ms"] for t in ticks if t.get("p99_ms") is not None]
+    return {
+        "t": time.monotonic() - t_start,
+        "sent": sum(t.get("sent", 0) for t in ticks),
+        "delivered_per_s": sum(t.get("delivered_last_s", 0) for t in ticks),
+        "p99_ms": max(p99s) if p99s else None,
+        "errors": sum(t.get("errors", 0) for t in ticks),
+    }
+
+
+async def _stop_workers(workers: list[Worker]) -> None:
+    for w in workers:
+        if w.process is None or w.process.returncode is None:
+            await w.send("stop")
+
+
+async def _reap(workers: list[Worker], grace: float = 15.0) -> None:
+    """Wait for workers to upload their results and exit; kill what does not."""
+    for w in workers:
+        await w.reap(grace)

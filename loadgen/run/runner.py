@@ -1,0 +1,290 @@
+"""``bench run``: every contender of a scenario, alternated and repeated, into one result file."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from loadgen.clients import client_kind_for
+from loadgen.faults.steps import expand
+from loadgen.measure import environment
+from loadgen.measure.phase import KIND, SCHEMA_VERSION, write_result
+from loadgen.measure.record import build_run_record
+from loadgen.plan.build import build_plan, partition
+from loadgen.plan.model import Plan
+from loadgen.run.contender import RunContext, RunOutcome, run_contender
+from loadgen.run.server_pool import ServerPool
+from loadgen.scenario.load import Scenario, scenario_hash
+from loadgen.scenario.resolve import dump
+from servers.common.config import ServerConfig
+from servers.common.redis_pool import pool_options
+from servers.launch import AsgiSettings
+from servers.launch.redis import RedisServer, ping
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class RunError(Exception):
+    """The run cannot start (bad combination of options, no Redis for a Redis scenario)."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    out_dir: Path = ROOT / "results"
+    workers: int | None = None
+    redis_url: str | None = None
+    client: str | None = None  # "sio-reference" to drive sio with python-socketio's client
+    library: str | None = None
+    pin: bool = True
+    deflate: bool = False
+    contenders: tuple[str, ...] = ()
+    progress: TextIO | None = sys.stderr
+    coordinator: str | None = None  # Redis URL: hand the plan to `bench worker`s instead
+    server_pool: ServerPool | None = None  # keep servers running between runs (capacity)
+    on_tick: Callable[[str, dict[str, Any]], None] | None = None  # progress, also to a caller
+
+
+def pinning(pin: bool) -> tuple[list[int] | None, list[int] | None]:
+    """(server CPUs, load-generator CPUs): the load generator on its own core where possible."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if not pin or len(cpus) < 2:
+        return None, None
+    share = max(1, len(cpus) // 4)
+    return cpus[share:], cpus[:share]
+
+
+def resolve_redis(scenario: Scenario, options: RunOptions) -> str | None:
+    if scenario.backend.kind != "redis":
+        return None
+    url = options.redis_url or os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    if not ping(url):
+        raise RunError(
+            f"scenario {scenario.name!r} uses the redis backend but no Redis answers at {url}; "
+            "start one, set REDIS_URL or --redis-url, or run with --backend memory"
+        )
+    return url
+
+
+def contender_delay_ms(env: Mapping[str, str], contender: str) -> float | None:
+    """``BENCH_DELAY_MS_<CONTENDER>`` (upper case, ``-`` as ``_``): an artificial per-message
+    delay for one contender only, to inject a known slowdown (``bench check`` must catch it)."""
+    raw = env.get("BENCH_DELAY_MS_" + contender.upper().replace("-", "_"))
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise RunError(f"BENCH_DELAY_MS_{contender.upper()}={raw!r} is not a number") from None
+
+
+def client_kind(scenario: Scenario, options: RunOptions, contender: str) -> str:
+    """The client that drives ``contender``: ``--client`` for sio, ``sio-polling`` when the
+    scenario asks for the long-polling transport (which the model allows for sio only)."""
+    if scenario.connections.transport == "polling":
+        if options.client not in (None, "sio-polling"):
+            raise RunError(f"--client {options.client} has no polling transport")
+        return "sio-polling"
+    if options.client and contender == "sio":
+        return options.client
+    return client_kind_for(contender)
+
+
+def server_config(
+    scenario: Scenario,
+    options: RunOptions,
+    redis_url: str | None,
+    run_dir: Path,
+    tag: str,
+    contender: str | None = None,
+) -> ServerConfig:
+    base = ServerConfig.from_env(os.environ)
+    delay = contender_delay_ms(os.environ, contender) if contender else None
+    if delay is not None:
+        base = dataclasses.replace(base, delay_ms=delay)
+    db_url = scenario.persistence.db_url or f"sqlite:///{run_dir / 'chat.sqlite3'}"
+    return dataclasses.replace(
+        base,
+        backend=scenario.backend.kind,
+        channels_layer=scenario.backend.channels_layer,
+        redis_url=redis_url or base.redis_url,
+        redis_prefix=f"bench-{tag}",
+        persistence=scenario.persistence.enabled,
+        db_url=db_url,
+    )
+
+
+def default_workers(connections: int, loadgen_cpus: list[int] | None) -> int:
+    cores = len(loadgen_cpus) if loadgen_cpus else max(1, (os.cpu_count() or 2) // 2)
+    return max(1, min(cores, connections // 2000 + 1))
+
+
+class Progress:
+    """A live line per contender: time, sent, delivered/s, p99, errors."""
+
+    def __init__(self, stream: TextIO | None, plan: Plan) -> None:
+        self.stream = stream
+        self.total = plan.duration_s + plan.drain_s
+        self.tty = bool(stream and stream.isatty())
+        self._last = 0.0
+
+    def __call__(self, contender: str, p: dict[str, Any]) -> None:
+        if self.stream is None:
+            return
+        now = time.monotonic()
+        if not self.tty and now - self._last < 5.0:
+            return
+        self._last = now
+        done = max(0.0, min(1.0, p["t"] / self.total)) if self.total else 1.0
+        bar = "#" * int(done * 20) + "-" * (20 - int(done * 20))
+        p99 = f"{p['p99_ms']:.1f} ms" if p["p99_ms"] is not None else "-"
+        line = (
+            f"  {contender:<16} [{bar}] {p['t']:5.1f}/{self.total:.0f}s  sent {p['sent']:>7}  "
+            f"delivered/s {p['delivered_per_s']:>7}  p99 {p99:>9}  errors {p['errors']}"
+        )
+        self.stream.write(("\r" + line) if self.tty else (line + "\n"))
+        self.stream.flush()
+
+    def also(
+        self, extra: Callable[[str, dict[str, Any]], None] | None
+    ) -> Callable[[str, dict[str, Any]], None]:
+        """This progress line, and ``extra`` (a caller watching the run) when given."""
+        if extra is None:
+            return self
+
+        def both(contender: str, p: dict[str, Any]) -> None:
+            self(contender, p)
+            extra(contender, p)
+
+        return both
+
+    def end(self) -> None:
+        if self.stream is not None and self.tty:
+            self.stream.write("\n")
+
+
+def _say(options: RunOptions, text: str) -> None:
+    if options.progress is not None:
+        options.progress.write(text + "\n")
+        options.progress.flush()
+
+
+async def run_scenario(
+    scenario: Scenario, source: str, options: RunOptions
+) -> tuple[Path, dict[str, Any]]:
+    """Run every contender of ``scenario``; write and return the result (also when partial)."""
+    if any(f.action == "redis_restart" for f in scenario.faults):
+        # A Redis fault needs a Redis this run owns: start a private one for the scenario.
+        with RedisServer() as own_redis:
+            return await _run_scenario(scenario, source, options, own_redis)
+    return await _run_scenario(scenario, source, options, None)
+
+
+async def _run_scenario(
+    scenario: Scenario, source: str, options: RunOptions, own_redis: RedisServer | None
+) -> tuple[Path, dict[str, Any]]:
+    redis_url = own_redis.url if own_redis else resolve_redis(scenario, options)
+    plan = build_plan(scenario)
+    server_cpus, loadgen_cpus = pinning(options.pin)
+    workers = options.workers or default_workers(len(plan.connections), loadgen_cpus)
+    partitions = [p for p in partition(plan, workers) if p]
+    contenders = [
+        c for c in scenario.contenders if not options.contenders or c in options.contenders
+    ]
+    if not contenders:
+        raise RunError(f"none of {list(options.contenders)} is a contender of {scenario.name!r}")
+    kinds = {c: client_kind(scenario, options, c) for c in contenders}
+    asgi = AsgiSettings(ws_per_message_deflate=options.deflate)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_id = f"{scenario.name}-{stamp}-{uuid.uuid4().hex[:6]}"
+    out = options.out_dir / f"{run_id}.json"
+    work_dir = options.out_dir / "runs" / run_id
+    env = environment.collect(ROOT)
+    env["pinning"] = {"servers": server_cpus, "loadgen": loadgen_cpus}
+    document: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": KIND,
+        "run_id": run_id,
+        "created": datetime.now(UTC).isoformat(),
+        "status": "running",
+        "partial_reasons": [],
+        "environment": env,
+        "scenario": dump(scenario),
+        "scenario_source": source,
+        "scenario_hash": scenario_hash(scenario),
+        "plan_digest": plan.digest(),
+        "settings": {},
+        "runs": [],
+    }
+    progress = Progress(options.progress, plan)
+    order = [(c, rep) for c, rep in scenario.run_order() if c in contenders]
+    for position, (contender, rep) in enumerate(order):
+        tag = f"{run_id[-6:]}-{contender}-{rep}"
+        run_dir = work_dir / f"{position:02d}-{contender}-{rep}"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        config = server_config(scenario, options, redis_url, run_dir, tag, contender)
+        if not document["settings"]:
+            document["settings"] = {
+                "server": config.describe(),
+                "asgi": asgi.describe(),
+                "redis_pool": pool_options(config) if redis_url else None,
+                "backend_note": _backend_note(scenario, redis_url, contenders),
+                "client": options.client or "fast",
+                "transport": scenario.connections.transport,
+                "workers": len(partitions),
+                "remote_workers": bool(options.coordinator),
+                "injected_delay_ms": {
+                    c: d for c in contenders if (d := contender_delay_ms(os.environ, c))
+                },
+            }
+        kind = kinds[contender]
+        _say(options, f"{scenario.name}: {contender} (repetition {rep + 1}/{scenario.repetitions})")
+        ctx = RunContext(
+            contender=contender, repetition=rep, scenario_data=dump(scenario),
+            scenario_source=source, config=config, asgi=asgi, instances=scenario.instances,
+            workers=len(partitions), partitions=partitions, client_kind=kind,
+            library=options.library, run_dir=run_dir, server_cpus=server_cpus,
+            loadgen_cpus=loadgen_cpus, connect_ramp_s=scenario.connections.ramp_up_s,
+            duration_s=plan.duration_s, drain_s=plan.drain_s + plan.grace_s, redis_url=redis_url,
+            run_id=run_id, coordinator=options.coordinator, faults=expand(scenario.faults),
+            redis_server=own_redis, on_tick=progress.also(options.on_tick),
+            server_pool=options.server_pool,
+        )  # fmt: skip
+        outcome: RunOutcome = await run_contender(ctx)
+        progress.end()
+        record = build_run_record(scenario, plan, contender, rep, position, outcome)
+        document["runs"].append(record)
+        document["partial_reasons"].extend(
+            f"{contender}#{rep}: {r}" for r in outcome.partial_reasons
+        )
+        document["status"] = "partial" if document["partial_reasons"] else "running"
+        write_result(out, document)  # after every contender: Ctrl-C keeps what was measured
+        if outcome.interrupted:
+            break
+    if len(document["runs"]) < len(order):
+        document["partial_reasons"].append(
+            f"only {len(document['runs'])} of {len(order)} contender runs were made"
+        )
+    document["status"] = "partial" if document["partial_reasons"] else "complete"
+    write_result(out, document)
+    return out, document
+
+
+def _backend_note(scenario: Scenario, redis_url: str | None, contenders: Sequence[str]) -> str:
+    channels = any(c.startswith("channels") for c in contenders)  # else: name no Channels layer
+    if scenario.backend.kind == "redis":
+        layer = f"; Channels layer: {scenario.backend.channels_layer}" if channels else ""
+        return f"redis backend ({redis_url}){layer}"
+    layer = " and Channels' InMemoryChannelLayer" if channels else ""
+    return (
+        "memory backend: one instance per contender, python-socketio's default manager"
+        f"{layer}; no Redis involved"
+    )

@@ -1,0 +1,1 @@
+"""Scenario files in, a validated, resolved scenario out."""

@@ -1,0 +1,79 @@
+"""The plain-text summary ``bench run`` prints (pure: a result document in, text out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loadgen.measure.saturation import describe
+
+COLUMNS = (
+    ("contender", "contender", "{}"),
+    ("rep", "repetition", "{}"),
+    ("offered/s", "offered_deliveries_per_s", "{:.0f}"),
+    ("served/s", "deliveries_per_s", "{:.0f}"),
+    ("p50 ms", "p50_ms", "{:.2f}"),
+    ("p99 ms", "p99_ms", "{:.2f}"),
+    ("p99.9 ms", "p999_ms", "{:.2f}"),
+    ("max ms", "max_ms", "{:.1f}"),
+    ("late", "late", "{}"),
+    ("lost", "loss", "{}"),
+    ("queued", "queued", "{}"),
+    ("errors", "errors", "{}"),
+    ("cpu %", "server_cpu_pct", "{:.0f}"),
+    ("rss MB", "server_rss_mb", "{:.0f}"),
+    ("valid", "valid", "{}"),
+)
+
+
+def _cell(fmt: str, value: Any, censored: bool = False) -> str:
+    if value is None:
+        return "-"
+    if censored:  # a lower bound: undelivered messages make the percentile unknowable
+        return ">" + fmt.format(value)
+    try:
+        return fmt.format(value)
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def render_summary(document: dict[str, Any]) -> str:
+    rows = []
+    notes: list[str] = []
+    for run in document["runs"]:
+        overall = dict(run.get("overall") or {})
+        overall["contender"] = run["contender"]
+        overall["repetition"] = run["repetition"] + 1
+        valid = run.get("validity", {}).get("valid", False)
+        overall["valid"] = "yes" if valid and run["status"] == "complete" else "NO"
+        censored = set(run.get("censored") or ())
+        overall["valid"] += " SATURATED" if overall.get("saturated") else ""
+        rows.append([_cell(fmt, overall.get(key), key in censored) for _, key, fmt in COLUMNS])
+        label = f"{run['contender']}#{run['repetition'] + 1}"
+        if run.get("saturation", {}).get("saturated"):
+            notes.append(f"{label}: {describe(run['contender'], run)}")
+        notes.extend(f"{label}: {r}" for r in run.get("validity", {}).get("reasons", []))
+        notes.extend(
+            f"{label}: expectation failed: {e['expectation']} (actual {e['actual']})"
+            for e in run.get("expectations", [])
+            if not e["passed"]
+        )
+        logs = run.get("server_logs", {})
+        if logs.get("errors") or logs.get("warnings"):
+            top = next(iter(logs.get("groups", {})), "")
+            notes.append(
+                f"{label}: server logged {logs['errors']} errors, {logs['warnings']} warnings "
+                f"(most frequent: {top})"
+            )
+    headers = [title for title, _, _ in COLUMNS]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    note = document["settings"].get("backend_note", "")
+    lines = [
+        f"{document['scenario']['name']}  ({document['status']}; {note})",
+        "  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)),
+    ]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    lines += [f"! {r}" for r in document.get("partial_reasons", [])]
+    lines += [f"! {n}" for n in notes]
+    return "\n".join(lines)
