@@ -256,6 +256,7 @@ def compare(
             side_a,
             side_b,
             min_effect=min_effect,
+            alpha=alpha,
             allow_environment_mismatch=allow_environment_mismatch,
             json_path=json_out,
         )
