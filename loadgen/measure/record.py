@@ -16,7 +16,7 @@ from loadgen.measure.serverlogs import summarize
 from loadgen.measure.stats import LatencyHistogram
 from loadgen.measure.timeseries import SecondRow
 from loadgen.plan.model import PhaseWindow, Plan
-from loadgen.run.contender import RunOutcome
+from loadgen.run.outcome import RunOutcome
 from loadgen.run.worker_result import merge_worker_results
 from loadgen.scenario.load import Scenario
 

@@ -1,14 +1,14 @@
 """One contender, one repetition: start its servers, drive the workers, collect the samples.
 
-The coordinator side of the worker protocol (see :mod:`loadgen.run.worker`). Every process it
-starts (servers, workers) is stopped before it returns, also on errors and on Ctrl-C.
+The coordinator side of the worker protocol (see :mod:`loadgen.run.worker`; its handles on the
+workers are in :mod:`loadgen.run.worker_handles`). Every process it starts (servers, workers) is
+stopped before it returns, also on errors and on Ctrl-C.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -17,77 +17,26 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-import redis.asyncio as aioredis
 
 from loadgen.faults.inject import FaultInjector
 from loadgen.faults.steps import Step
 from loadgen.measure.resources import ResourceSampler
-from loadgen.run import worker_channel
+from loadgen.run.outcome import RunOutcome
 from loadgen.run.server_pool import Lease, ServerPool
 from loadgen.run.worker_channel import to_monotonic
+from loadgen.run.worker_handles import (
+    Worker,
+    WorkerFailedError,
+    hand_out_remote,
+    reap_workers,
+    spawn_local,
+    stop_workers,
+)
 from servers.common.config import ServerConfig
 from servers.launch import AsgiSettings, ServerDiedError, ServerGroup, start_servers
 from servers.launch.redis import RedisServer
 
 BARRIER_TIMEOUT_S = 60.0
-
-
-class WorkerFailedError(RuntimeError):
-    """A worker process exited or reported an error before finishing."""
-
-
-@dataclass
-class Worker:
-    """A local worker process, talked to over its pipes."""
-
-    index: int
-    process: asyncio.subprocess.Process | None
-    result_path: Path
-    last_tick: dict[str, Any] = field(default_factory=dict)
-    events: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process else None
-
-    async def send(self, line: str) -> None:
-        stdin = self.process.stdin if self.process else None
-        if stdin is not None and not stdin.is_closing():
-            stdin.write((line + "\n").encode())
-            with contextlib.suppress(ConnectionError):
-                await stdin.drain()
-
-    async def result(self) -> dict[str, Any] | None:
-        if self.result_path.exists():
-            data: dict[str, Any] = json.loads(self.result_path.read_text())
-            return data
-        return None
-
-    async def reap(self, grace: float) -> None:
-        """Wait for the process to exit after its result; kill it if it does not."""
-        if self.process is None:
-            return
-        try:
-            await asyncio.wait_for(self.process.wait(), grace)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.kill()
-            await self.process.wait()
-
-    async def expect(self, event: str, within_s: float) -> dict[str, Any]:
-        deadline = time.monotonic() + within_s
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise WorkerFailedError(f"worker {self.index}: no {event!r} within {within_s:.0f}s")
-            try:
-                message = await asyncio.wait_for(self.events.get(), remaining)
-            except TimeoutError:
-                continue
-            if message.get("event") == event:
-                return message
-            if message.get("event") in ("error", "exit"):
-                raise WorkerFailedError(f"worker {self.index}: {message.get('message')}")
 
 
 @dataclass
@@ -122,70 +71,6 @@ class RunContext:
     server_cwd: str | None = None  # interpreter and its source directory
 
 
-@dataclass
-class RunOutcome:
-    worker_results: list[dict[str, Any]]
-    partial_reasons: list[str]
-    servers: list[dict[str, Any]]
-    resources: dict[str, Any]
-    rss_per_connection_kb: float | None
-    log_paths: list[Path]
-    t_start: float
-    interrupted: bool = False
-    loadgen_rss_per_connection_kb: float | None = None
-    fault_events: list[dict[str, Any]] = field(default_factory=list)
-
-
-class RemoteWorker(Worker):
-    """A ``bench worker`` on any host, met through the coordinator's Redis."""
-
-    def __init__(self, index: int, redis: aioredis.Redis, run_id: str) -> None:
-        super().__init__(index, None, Path(f"redis:{run_id}:{index}"))
-        self.redis = redis
-        self.keys = worker_channel.keys(run_id, index)
-
-    async def send(self, line: str) -> None:
-        await self.redis.rpush(self.keys["commands"], line)
-
-    async def pump(self) -> None:
-        while True:
-            item = await self.redis.blpop([self.keys["events"]], timeout=1)
-            if item is not None:
-                message = json.loads(item[1])
-                if message.get("event") == "tick":
-                    self.last_tick = message
-                await self.events.put(message)
-                if message.get("event") in ("done", "error"):
-                    return
-
-    async def result(self) -> dict[str, Any] | None:
-        raw = await self.redis.get(self.keys["result"])
-        if raw is None:
-            return None
-        await self.redis.delete(*self.keys.values())
-        data: dict[str, Any] = json.loads(raw)
-        return data
-
-
-async def _pump(worker: Worker) -> None:
-    """Forward a worker's JSON lines to its queue; report its exit."""
-    assert worker.process is not None and worker.process.stdout is not None
-    async for raw in worker.process.stdout:
-        try:
-            message = json.loads(raw)
-        except json.JSONDecodeError:
-            continue
-        if message.get("event") == "tick":
-            worker.last_tick = message
-        await worker.events.put(message)
-    code = await worker.process.wait()
-    stderr = b""
-    if worker.process.stderr is not None:
-        stderr = await worker.process.stderr.read()
-    tail = stderr.decode(errors="replace").strip().splitlines()[-5:]
-    await worker.events.put({"event": "exit", "message": f"exited with {code}: {' | '.join(tail)}"})
-
-
 def _task(ctx: RunContext, i: int, mine: list[int], urls: list[str]) -> dict[str, Any]:
     return {
         "run_id": f"{ctx.run_id}-{ctx.contender}-{ctx.repetition}",
@@ -204,38 +89,11 @@ def _task(ctx: RunContext, i: int, mine: list[int], urls: list[str]) -> dict[str
     }
 
 
-async def _hand_out_remote(ctx: RunContext, urls: list[str]) -> list[Worker]:
-    """Queue one task per partition for the ``bench worker``s listening on the coordinator."""
-    assert ctx.coordinator is not None
-    redis = aioredis.Redis.from_url(ctx.coordinator, socket_timeout=30)
-    workers: list[Worker] = []
-    for i, mine in enumerate(ctx.partitions):
-        task = _task(ctx, i, mine, urls)
-        worker = RemoteWorker(i, redis, task["run_id"])
-        await redis.delete(*worker.keys.values())
-        await redis.rpush(worker_channel.TASKS_KEY, json.dumps(task))
-        asyncio.get_running_loop().create_task(worker.pump())
-        workers.append(worker)
-    return workers
-
-
 async def _spawn_workers(ctx: RunContext, urls: list[str]) -> list[Worker]:
+    tasks = [_task(ctx, i, mine, urls) for i, mine in enumerate(ctx.partitions)]
     if ctx.coordinator:
-        return await _hand_out_remote(ctx, urls)
-    workers: list[Worker] = []
-    for i, mine in enumerate(ctx.partitions):
-        task = _task(ctx, i, mine, urls)
-        task_path = ctx.run_dir / f"worker-{i}.task.json"
-        task_path.write_text(json.dumps(task))
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "loadgen.run.worker", str(task_path),
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, limit=1 << 20,
-        )  # fmt: skip
-        worker = Worker(i, process, ctx.run_dir / f"worker-{i}.json")
-        asyncio.get_running_loop().create_task(_pump(worker))
-        workers.append(worker)
-    return workers
+        return await hand_out_remote(ctx.coordinator, tasks)
+    return await spawn_local(tasks, ctx.run_dir)
 
 
 def _rss(group: ServerGroup) -> float:
@@ -294,10 +152,10 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
         await _watch(ctx, group, workers, partial, t_start, injector, sampler)
     except asyncio.CancelledError:  # Ctrl-C: keep what was measured, then let the caller stop
         partial.append("interrupted (Ctrl-C)")
-        await _stop_workers(workers)
+        await stop_workers(workers)
     except (WorkerFailedError, OSError) as exc:
         partial.append(f"load generator failed: {exc}")
-        await _stop_workers(workers)
+        await stop_workers(workers)
     finally:
         resources = (await sampler.stop()).as_dict() if sampler else {}
         log_paths = lease.run_logs(ctx.run_dir)
@@ -309,7 +167,7 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
         ]  # fmt: skip
         if ctx.server_pool is None:  # else the pool's owner stops them
             group.stop()
-        await _reap(workers)
+        await reap_workers(workers)
         results = [r for r in [await w.result() for w in workers] if r is not None]
     interrupted = "interrupted (Ctrl-C)" in partial
     return RunOutcome(
@@ -335,7 +193,7 @@ async def _watch(
     while pending:
         if time.monotonic() > deadline:
             partial.append("workers did not finish in time")
-            await _stop_workers(list(pending.values()))
+            await stop_workers(list(pending.values()))
             return
         for w in list(pending.values()):
             while w.index in pending and not w.events.empty():
@@ -377,15 +235,3 @@ def _progress(workers: list[Worker], t_start: float) -> dict[str, Any]:
         "p99_ms": max(p99s) if p99s else None,
         "errors": sum(t.get("errors", 0) for t in ticks),
     }
-
-
-async def _stop_workers(workers: list[Worker]) -> None:
-    for w in workers:
-        if w.process is None or w.process.returncode is None:
-            await w.send("stop")
-
-
-async def _reap(workers: list[Worker], grace: float = 15.0) -> None:
-    """Wait for workers to upload their results and exit; kill what does not."""
-    for w in workers:
-        await w.reap(grace)

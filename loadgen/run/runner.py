@@ -20,7 +20,8 @@ from loadgen.measure.phase import KIND, SCHEMA_VERSION, write_result
 from loadgen.measure.record import build_run_record
 from loadgen.plan.build import build_plan, partition
 from loadgen.plan.model import Plan
-from loadgen.run.contender import RunContext, RunOutcome, run_contender
+from loadgen.run.contender import RunContext, run_contender
+from loadgen.run.outcome import RunOutcome
 from loadgen.run.server_pool import ServerPool
 from loadgen.scenario.load import Scenario, scenario_hash
 from loadgen.scenario.resolve import dump
