@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from loadgen.scenario.model import Fault
+from loadgen.scenario.timeline import Fault
 
 
 @dataclass(frozen=True, order=True)

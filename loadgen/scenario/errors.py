@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from loadgen.scenario.model import Loc, Problems, Scenario
+from loadgen.scenario.base import Loc, Problems
+from loadgen.scenario.model import Scenario
 
 
 class ScenarioError(Exception):

@@ -1,7 +1,8 @@
 """Scenario files: load YAML, validate into a :class:`Scenario`, hash it.
 
 The public entry points of the scenario model live here; the model itself is in
-:mod:`loadgen.scenario.model`, error formatting in :mod:`loadgen.scenario.errors` and config
+:mod:`loadgen.scenario.model` (with :mod:`~loadgen.scenario.traffic` and
+:mod:`~loadgen.scenario.timeline`), error formatting in :mod:`loadgen.scenario.errors` and config
 precedence in :mod:`loadgen.scenario.resolve`.
 """
 
@@ -20,18 +21,16 @@ from loadgen.scenario.expectations import KNOWN_METRICS, Expectation
 from loadgen.scenario.model import (
     ALL_CONTENDERS,
     GRACE_DEFAULT_S,
-    OPERATIONS,
     Backend,
     Connections,
     Contender,
-    Mix,
     Persistence,
-    Phase,
     Rooms,
     Scenario,
-    Traffic,
 )
 from loadgen.scenario.resolve import dump, env_overrides, resolve, smoke, with_duration
+from loadgen.scenario.timeline import Phase
+from loadgen.scenario.traffic import OPERATIONS, Mix, Traffic
 
 __all__ = [
     "ALL_CONTENDERS",

@@ -1,50 +1,30 @@
 """The scenario model: what a run does, as pure, validated, immutable data.
 
 Every model forbids unknown keys and is strict about types (``count: "100"`` is an error, not a
-silent conversion). Checks that span several fields raise :class:`Problems`, which names each
-offending field's path so that error messages can point at it. ``scenarios/README.md`` documents
-every field.
+silent conversion). Checks that span several fields raise
+:class:`~loadgen.scenario.base.Problems`, which names each offending field's path so that error
+messages can point at it. The traffic is in :mod:`loadgen.scenario.traffic`, phases and faults
+in :mod:`loadgen.scenario.timeline`. ``scenarios/README.md`` documents every field.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from loadgen.scenario.base import Loc, Problems, StrictModel, raise_if
 from loadgen.scenario.expectations import Expectation
+from loadgen.scenario.timeline import DEFAULT_PHASES, Fault, Phase
+from loadgen.scenario.traffic import Traffic
 
 Contender = Literal["sio", "channels", "channels-daphne", "reference", "sio-node"]
 # The default; ``reference`` (a plain websockets server, the CI yardstick) and ``sio-node`` (the
 # official Node.js Socket.IO server, a reference line) are opt-in.
 ALL_CONTENDERS: tuple[Contender, ...] = ("sio", "channels", "channels-daphne")
-OPERATIONS = ("msg", "history", "presence", "churn")
-MAX_BODY_BYTES = 64 * 1024  # the servers' default limit (BENCH_MAX_BODY_BYTES)
-_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
-
-Loc = tuple[str | int, ...]
 
 
-class Problems(ValueError):
-    """Problems found by one cross-field check, each at a path relative to the checked model."""
-
-    def __init__(self, problems: list[tuple[Loc, str]]) -> None:
-        super().__init__("; ".join(message for _, message in problems))
-        self.problems = problems
-
-
-def _raise_if(problems: list[tuple[Loc, str]]) -> None:
-    if problems:
-        raise Problems(problems)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class Backend(_Model):
+class Backend(StrictModel):
     kind: Literal["memory", "redis"] = "memory"
     channels_layer: Literal["core", "pubsub"] = "core"
 
@@ -56,7 +36,7 @@ class Backend(_Model):
         return self
 
 
-class Persistence(_Model):
+class Persistence(StrictModel):
     enabled: bool = False
     db_url: str | None = None  # None: the servers' default SQLite file
 
@@ -68,13 +48,13 @@ class Persistence(_Model):
         return url
 
 
-class Connections(_Model):
+class Connections(StrictModel):
     count: int = Field(default=100, ge=1, le=1_000_000)
     ramp_up_s: float = Field(default=0.0, ge=0)
     transport: Literal["websocket", "polling"] = "websocket"
 
 
-class Rooms(_Model):
+class Rooms(StrictModel):
     count: int = Field(default=10, ge=1)
     members_per_room: int = Field(default=10, ge=1)
     assignment: Literal["round_robin", "random", "fill"] = "fill"
@@ -84,178 +64,10 @@ class Rooms(_Model):
         return self.count * self.members_per_room
 
 
-class Mix(_Model):
-    """Relative weights of the operations a sender performs."""
-
-    msg: float = Field(default=1.0, ge=0)
-    history: float = Field(default=0.0, ge=0)
-    presence: float = Field(default=0.0, ge=0)
-    churn: float = Field(default=0.0, ge=0)
-
-    @model_validator(mode="after")
-    def _some_weight(self) -> Mix:
-        if self.msg + self.history + self.presence + self.churn <= 0:
-            raise ValueError("at least one weight of msg, history, presence, churn must be > 0")
-        return self
-
-    def weights(self) -> tuple[float, float, float, float]:
-        """Weights in the order of :data:`OPERATIONS`."""
-        return (self.msg, self.history, self.presence, self.churn)
-
-
-MAX_CAPACITY_FRACTION = 4.0
-RATE_FORMS = ("rate_per_connection", "total_rate", "capacity_fraction")
-
-
-class RateSource(_Model):
-    """How a ``capacity_fraction`` was turned into ``total_rate`` (kept in the result)."""
-
-    form: Literal["capacity_fraction"] = "capacity_fraction"
-    capacity_fraction: float = Field(gt=0)
-    capacity_msgs_per_s: float = Field(ge=0)  # the base: the weaker calibrated contender's
-    basis: str  # which contender's capacity (or "given" for --capacity)
-    deliveries_per_operation: float = Field(gt=0)
-    capacities: dict[str, float] = Field(default_factory=dict)
-    ratio: float | None = None  # stronger / weaker calibrated capacity
-    at_least: tuple[str, ...] = Field(default=(), strict=False)  # ramp ended before the knee
-    method: str = ""
-    backend: str = ""
-
-
-class Traffic(_Model):
-    mode: Literal["open", "closed"] = "open"
-    arrival: Literal["poisson", "uniform"] = "poisson"
-    rate_per_connection: float | None = Field(default=None, gt=0)
-    total_rate: float | None = Field(default=None, gt=0)
-    # A share of the sustainable load calibrated on this machine (scenario_resolve.with_capacity);
-    # resolved into total_rate, with resolved_from saying how, before anything is planned.
-    capacity_fraction: float | None = Field(default=None, gt=0, le=MAX_CAPACITY_FRACTION)
-    resolved_from: RateSource | None = None
-    message_bytes: int = Field(default=64, ge=1, le=MAX_BODY_BYTES)
-    body: Literal["text", "binary"] = "text"
-    senders: int | str = "all"
-    mix: Mix = Mix()
-    window: int | None = Field(default=None, ge=1)
-    history_limit: int = Field(default=50, ge=1, le=1000)
-    churn_away_s: float = Field(default=1.0, gt=0)
-
-    @field_validator("senders", mode="before")
-    @classmethod
-    def _senders(cls, value: object) -> int | str:
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-            return value
-        if isinstance(value, str):
-            match = _PERCENT.match(value)
-            if value == "all" or (match and 0 < float(match[1]) <= 100):
-                return value
-        raise ValueError(
-            f"should be a count of connections (integer >= 1), a percentage such as '50%', "
-            f"or 'all', not {value!r}"
-        )
-
-    @model_validator(mode="after")
-    def _one_rate(self) -> Traffic:
-        problems: list[tuple[Loc, str]] = []
-        rates = [name for name in RATE_FORMS if getattr(self, name) is not None]
-        if len(rates) != 1:
-            which = f"{' and '.join(rates)} are set" if rates else "none is set"
-            msg = f"set exactly one of {', '.join(RATE_FORMS)} ({which})"
-            problems.append(((rates[-1] if rates else RATE_FORMS[0],), msg))
-        if self.resolved_from is not None and self.total_rate is None:
-            msg = "resolved_from records how a capacity_fraction became total_rate: set total_rate"
-            problems.append((("resolved_from",), msg))
-        if self.window is not None and self.mode != "closed":
-            problems.append((("window",), "window applies to mode: closed only"))
-        _raise_if(problems)
-        return self
-
-    @property
-    def closed_window(self) -> int:
-        """Operations a sender keeps in flight in closed-loop mode."""
-        return self.window or 1
-
-    def sender_count(self, connections: int, eligible: int) -> int:
-        """How many connections send: a count, a percentage of all connections, or every
-        connection that is in a room (``eligible``)."""
-        if isinstance(self.senders, int):
-            return self.senders
-        if self.senders == "all":
-            return eligible
-        percent = float(self.senders[:-1])
-        return max(1, math.floor(connections * percent / 100 + 0.5))
-
-
-class Phase(_Model):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    kind: Literal["warmup", "steady", "ramp"]
-    duration_s: float = Field(gt=0)
-    rate_multiplier: float | None = Field(default=None, ge=0)
-    from_multiplier: float | None = Field(default=None, ge=0)
-    to_multiplier: float | None = Field(default=None, ge=0)
-
-    @model_validator(mode="after")
-    def _multipliers(self) -> Phase:
-        problems: list[tuple[Loc, str]] = []
-        if self.kind == "ramp":
-            if self.rate_multiplier is not None:
-                problems.append((("rate_multiplier",), "a ramp uses from_multiplier/to_multiplier"))
-            for name in ("from_multiplier", "to_multiplier"):
-                if getattr(self, name) is None:
-                    problems.append(((name,), "a ramp needs from_multiplier and to_multiplier"))
-        else:
-            for name in ("from_multiplier", "to_multiplier"):
-                if getattr(self, name) is not None:
-                    problems.append(((name,), f"only a ramp has {name}; use rate_multiplier"))
-        _raise_if(problems)
-        return self
-
-    def multipliers(self) -> tuple[float, float]:
-        """Rate multiplier at the start and at the end of the phase."""
-        if self.kind == "ramp":
-            assert self.from_multiplier is not None and self.to_multiplier is not None
-            return self.from_multiplier, self.to_multiplier
-        value = 1.0 if self.rate_multiplier is None else self.rate_multiplier
-        return value, value
-
-
-class Fault(_Model):
-    """A fault injected at ``at_s`` seconds after the start of the first phase.
-
-    ``kill`` (SIGKILL) one server instance, optionally started again ``restart_after_s`` later;
-    ``pause`` one instance (SIGSTOP) for ``duration_s``, then SIGCONT; ``redis_restart``: stop
-    the Redis server the run started and start it again ``restart_after_s`` later.
-    """
-
-    at_s: float = Field(ge=0)
-    action: Literal["kill", "pause", "redis_restart"]
-    instance: int = Field(default=0, ge=0)
-    restart_after_s: float | None = Field(default=None, ge=0)
-    duration_s: float | None = Field(default=None, gt=0)
-
-    @model_validator(mode="after")
-    def _fields_fit(self) -> Fault:
-        problems: list[tuple[Loc, str]] = []
-        if self.action == "pause" and self.duration_s is None:
-            problems.append((("duration_s",), "a pause needs duration_s"))
-        if self.action != "pause" and self.duration_s is not None:
-            problems.append((("duration_s",), "only a pause has duration_s"))
-        if self.action == "pause" and self.restart_after_s is not None:
-            problems.append((("restart_after_s",), "a pause resumes after duration_s"))
-        if self.action == "redis_restart" and self.restart_after_s is None:
-            problems.append((("restart_after_s",), "a Redis restart needs restart_after_s"))
-        _raise_if(problems)
-        return self
-
-
 GRACE_DEFAULT_S = 15.0
 
-DEFAULT_PHASES = (
-    Phase(name="warmup", kind="warmup", duration_s=2.0),
-    Phase(name="steady", kind="steady", duration_s=10.0),
-)
 
-
-class Scenario(_Model):
+class Scenario(StrictModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
     description: str = ""
     contenders: tuple[Contender, ...] = Field(default=ALL_CONTENDERS, min_length=1, strict=False)
@@ -277,7 +89,7 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        _raise_if(self._problems())
+        raise_if(self._problems())
         return self
 
     def _problems(self) -> list[tuple[Loc, str]]:

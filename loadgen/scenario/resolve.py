@@ -19,7 +19,8 @@ import yaml  # type: ignore[import-untyped, unused-ignore]
 
 from loadgen.calibrate.model import Calibration
 from loadgen.scenario.errors import ScenarioError, validate
-from loadgen.scenario.model import RATE_FORMS, RateSource, Scenario
+from loadgen.scenario.model import Scenario
+from loadgen.scenario.traffic import RATE_FORMS, RateSource
 
 PRESETS = ("smoke", "duration")
 # Environment variables with a fixed meaning; any field is also reachable as
