@@ -9,16 +9,18 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from documents import capacity, result, robustness, scale
+
 Document = dict[str, Any]
 Run = dict[str, Any]
 
 # The ``kind`` of the documents a report reads: results of ``bench run``, capacity searches of
 # ``bench capacity`` (``docs/capacity.md``), scale-out summaries of ``bench scale`` and probe
-# figures of ``bench robustness`` (owned by ``loadgen.robustness.model``).
-RESULT_KIND = "sio-vs-channels-bench/result"
-CAPACITY_KIND = "sio-vs-channels-bench/capacity"
-SCALE_KIND = "sio-vs-channels-bench/scale"
-ROBUSTNESS_KIND = "robustness"  # loadgen.robustness.model.KIND
+# figures of ``bench robustness``; each is owned by its module in :mod:`documents`.
+RESULT_KIND = result.KIND
+CAPACITY_KIND = capacity.KIND
+SCALE_KIND = scale.KIND
+ROBUSTNESS_KIND = robustness.KIND
 
 # Metrics whose per-second values (``timeseries_rows``, ``resources``) serve as samples for
 # statistics. Deliveries per second are not among them: every run replays the same plan, so

@@ -10,7 +10,6 @@ from typing import Any
 from report import capacity
 from report.capacity import KneePoint, knee_line, max_load_text, slo_limit
 from report.fields import CAPACITY_KIND
-from report.loading import CAPACITY_SCHEMA_VERSION
 from report.markdown import render_markdown
 from report.plotplan import plot_plan
 from report.summary import build_report
@@ -97,9 +96,9 @@ def test_slo_limit() -> None:
 
 
 def test_capacity_plots_and_kind_constants_match_the_writer() -> None:
-    from loadgen.capacity.search_run import KIND, SCHEMA_VERSION
+    from documents.capacity import KIND
 
-    assert (CAPACITY_KIND, CAPACITY_SCHEMA_VERSION) == (KIND, SCHEMA_VERSION)
+    assert CAPACITY_KIND == KIND
     section = build_report([(CAPACITY.name, load(CAPACITY))]).sections[0]
     assert [p.filename for p in section.plots] == ["capacity-capacity-knee.png"]
     assert plot_plan([load(ECHO)], "echo")[0].kind == "spectrum-delivery"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loadgen.robustness.model import KIND
+from documents.robustness import KIND
 from report import fields
 from report.html import render_html
 from report.loading import InputError, load_for_report
@@ -67,7 +67,7 @@ def test_loader_reads_a_robustness_result_beside_results(tmp_path: Path) -> None
 def test_loader_refuses_bad_robustness_results_and_unknown_kinds(tmp_path: Path) -> None:
     doc = load(SAMPLE)
     newer = write(tmp_path / "newer.json", dict(doc, version=99))
-    with pytest.raises(InputError, match="not a robustness result of version 1"):
+    with pytest.raises(InputError, match="version 99 is newer than this harness understands"):
         load_for_report([newer])
     empty = write(tmp_path / "empty.json", dict(doc, contenders={}))
     with pytest.raises(InputError, match="holds no contenders"):
