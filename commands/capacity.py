@@ -9,8 +9,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import TextIO
 
+from commands.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from loadgen.capacity.request import BadInputError, CapacityRequest, prepare
-from loadgen.capacity.search_run import EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_OK, search
+from loadgen.capacity.search_run import search
 from loadgen.run.runner import RunError, RunOptions, resolve_redis
 from report.capacity_text import render
 
@@ -39,4 +40,4 @@ def run_capacity(
     complete = document["status"] == "complete" and all(
         entry["maximum"]["complete"] for entry in document["contenders"].values()
     )
-    return EXIT_OK if complete else EXIT_INCOMPLETE
+    return EXIT_OK if complete else EXIT_FAILED

@@ -1,4 +1,4 @@
-"""``bench capacity``, before anything runs: the request, checked into a :class:`Plan`.
+"""``bench capacity``, before anything runs: the request, checked into a :class:`SearchPlan`.
 
 :func:`prepare` checks everything that can be checked before a server starts (the SLO, the
 dimension, the scenario, the contenders, the search settings, the loads the scenario can
@@ -56,7 +56,7 @@ class BadInputError(ValueError):
 
 
 @dataclass(frozen=True)
-class Plan:
+class SearchPlan:
     """A checked request: the scenario, the SLO, the contenders and the search settings."""
 
     base: Scenario
@@ -76,7 +76,7 @@ class Plan:
         )  # fmt: skip
 
 
-def prepare(request: CapacityRequest, contenders: tuple[str, ...]) -> Plan:
+def prepare(request: CapacityRequest, contenders: tuple[str, ...]) -> SearchPlan:
     """Check everything that can be checked before a server starts; :class:`BadInputError`."""
     try:
         slo = parse_slo(request.slo)
@@ -104,7 +104,7 @@ def prepare(request: CapacityRequest, contenders: tuple[str, ...]) -> Plan:
     problems = settings.problems()
     if problems:
         raise BadInputError("bad search settings: " + "; ".join(problems))
-    plan = Plan(base, str(request.scenario), slo, dimension, chosen, settings,
+    plan = SearchPlan(base, str(request.scenario), slo, dimension, chosen, settings,
                 request.warmup_s, request.step_s, request.reuse_servers)  # fmt: skip
     for load in (settings.min_load, settings.start, settings.max_load):
         try:

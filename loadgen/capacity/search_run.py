@@ -21,28 +21,24 @@ from typing import Any, TextIO
 
 import psutil
 
+from documents import capacity as capacity_doc
 from loadgen.capacity.conclusion import comparison, maximum
 from loadgen.capacity.model import STEP_GRACE_S, unit_of
-from loadgen.capacity.request import Plan
+from loadgen.capacity.request import SearchPlan
 from loadgen.capacity.search import Trial, conclude, next_load
 from loadgen.capacity.step import SERVED_RATIO_MIN, Server, StepRecord, judge_step, restart_reason
 from loadgen.measure import environment
-from loadgen.measure.phase import write_result
 from loadgen.run.runner import ROOT, RunError, RunOptions, run_scenario
 from loadgen.run.server_pool import ServerPool
 from loadgen.scenario.load import dump, scenario_hash
 
-# 2: the interval and its votes, each step's conditions and server (reused or restarted).
-SCHEMA_VERSION = 2
-KIND = "sio-vs-channels-bench/capacity"
-EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 1, 2
 
-
-def new_document(plan: Plan, capacity_id: str) -> dict[str, Any]:
+def new_document(plan: SearchPlan, capacity_id: str) -> dict[str, Any]:
+    """The capacity result before its first step (``documents.capacity``)."""
     settings = dataclasses.asdict(plan.settings)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "kind": KIND,
+    head: capacity_doc.Envelope = {
+        "schema_version": capacity_doc.SCHEMA_VERSION,
+        "kind": capacity_doc.KIND,
         "capacity_id": capacity_id,
         "created": datetime.now(UTC).isoformat(),
         "status": "running",
@@ -68,6 +64,7 @@ def new_document(plan: Plan, capacity_id: str) -> dict[str, Any]:
         },
         "comparison": "",
     }
+    return {**head}
 
 
 def _say(stream: TextIO | None, text: str) -> None:
@@ -77,7 +74,7 @@ def _say(stream: TextIO | None, text: str) -> None:
 
 
 def run_step(
-    plan: Plan,
+    plan: SearchPlan,
     contender: str,
     load: float,
     index: int,
@@ -119,7 +116,9 @@ def _server_state(
     return "restarted", restart_reason(last) or "a server had exited"
 
 
-def search(plan: Plan, options: RunOptions, out: Path, progress: TextIO | None) -> dict[str, Any]:
+def search(
+    plan: SearchPlan, options: RunOptions, out: Path, progress: TextIO | None
+) -> dict[str, Any]:
     """Run the interleaved searches; write ``out`` after every step; return the document.
 
     Every server the search starts is stopped before it returns, also on errors and Ctrl-C.
@@ -129,7 +128,9 @@ def search(plan: Plan, options: RunOptions, out: Path, progress: TextIO | None) 
         return _search(plan, dataclasses.replace(options, server_pool=kept), out, progress)
 
 
-def _search(plan: Plan, options: RunOptions, out: Path, progress: TextIO | None) -> dict[str, Any]:
+def _search(
+    plan: SearchPlan, options: RunOptions, out: Path, progress: TextIO | None
+) -> dict[str, Any]:
     document = new_document(plan, out.stem)
     unit = document["search"]["unit"]
     trials: dict[str, list[Trial]] = {c: [] for c in plan.contenders}
@@ -167,7 +168,7 @@ def _search(plan: Plan, options: RunOptions, out: Path, progress: TextIO | None)
             if interrupted:
                 stopped = "interrupted (Ctrl-C)"
                 break
-            write_result(out, document)
+            capacity_doc.write(out, document)
     maxima = {}
     for contender in plan.contenders:
         conclusion = conclude(trials[contender], plan.settings)
@@ -176,5 +177,5 @@ def _search(plan: Plan, options: RunOptions, out: Path, progress: TextIO | None)
     document["comparison"] = comparison(maxima, unit)
     document["status"] = stopped or "complete"
     document["elapsed_s"] = time.monotonic() - began
-    write_result(out, document)
+    capacity_doc.write(out, document)
     return document

@@ -1,22 +1,17 @@
 """The robustness scenario and its result document (pure: no sockets, no event loop).
 
-The result file has one owner, this module: ``KIND`` and ``VERSION`` are checked on load, and
-``write`` replaces the file atomically.
+The result file's kind, version, writing and loading are owned by :mod:`documents.robustness`.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml  # type: ignore[import-untyped, unused-ignore]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-KIND = "robustness"
-VERSION = 1
+from documents import robustness as robustness_doc
 
 
 class _Strict(BaseModel):
@@ -91,7 +86,7 @@ class RobustnessScenario(_Strict):
 
 
 class RobustnessFileError(ValueError):
-    """A scenario or result file that cannot be used, with the reason."""
+    """A scenario file that cannot be used, with the reason."""
 
 
 def load_scenario(path: Path) -> RobustnessScenario:
@@ -106,31 +101,4 @@ def document(
     scenario: RobustnessScenario, results: dict[str, dict[str, Any]], settings: dict[str, Any]
 ) -> dict[str, Any]:
     """The result document: figures per contender and probe, and the limits in force."""
-    return {
-        "kind": KIND,
-        "version": VERSION,
-        "scenario": scenario.model_dump(mode="json"),
-        "settings": settings,
-        "contenders": results,
-    }
-
-
-def write(doc: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as out:
-        json.dump(doc, out, indent=2, sort_keys=True)
-    os.replace(tmp, path)
-
-
-def load(path: Path) -> dict[str, Any]:
-    try:
-        doc: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise RobustnessFileError(f"{path}: {exc}") from None
-    if doc.get("kind") != KIND or doc.get("version") != VERSION:
-        raise RobustnessFileError(
-            f"{path}: not a {KIND} result of version {VERSION} "
-            f"(kind {doc.get('kind')!r}, version {doc.get('version')!r})"
-        )
-    return doc
+    return robustness_doc.new(scenario.model_dump(mode="json"), results, settings)

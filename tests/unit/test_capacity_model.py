@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from commands.capacity import EXIT_BAD_INPUT, CapacityRequest, run_capacity
+from commands.capacity import CapacityRequest, run_capacity
+from commands.exit_codes import EXIT_BAD_INPUT
 from loadgen.capacity.conclusion import comparison, maximum
 from loadgen.capacity.model import STEP_GRACE_S, SloError, parse_slo, scenario_at, unit_of
 from loadgen.capacity.search import Conclusion

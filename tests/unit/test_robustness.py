@@ -6,13 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from loadgen.robustness.model import (
-    RobustnessFileError,
-    document,
-    load,
-    load_scenario,
-    write,
-)
+from documents import DocumentError
+from documents.robustness import load, write
+from loadgen.robustness.model import RobustnessFileError, document, load_scenario
 from report.robustness import render_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,10 +34,10 @@ def test_result_round_trip_and_kind_check(tmp_path: Path) -> None:
     figures = {"slow_consumer": {"cut_off_after_s": 7.5, "server_rss_growth_mib": 1.0}}
     doc = document(scenario, {"sio": figures, "channels": {}}, {"send_queue_bytes": 4})
     path = tmp_path / "r.json"
-    write(doc, path)
+    write(path, doc)
     assert load(path) == doc
     path.write_text('{"kind": "result", "version": 1}')
-    with pytest.raises(RobustnessFileError, match="not a robustness result"):
+    with pytest.raises(DocumentError, match="not a bench robustness result file"):
         load(path)
 
 
