@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from commands.exit_codes import EXIT_BAD_INPUT
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -151,7 +153,7 @@ def scale(
         counts = [int(k) for k in instances.split(",") if k.strip()]
     except ValueError:
         typer.echo(f"error: --instances wants numbers like 1,2,4, not {instances!r}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     cli: dict[str, object] = (
         {"backend.kind": "redis", "smoke": True} if smoke else {"backend.kind": "redis"}
     )
@@ -216,7 +218,7 @@ def report(
     ),
 ) -> None:
     """Write a self-contained HTML report, a Markdown summary and PNG plots (2: bad input)."""
-    from report.commands import report_command
+    from commands.report import report_command
 
     raise typer.Exit(report_command(results, out))
 
@@ -240,7 +242,7 @@ def compare(
     json_out: Annotated[Path | None, typer.Option("--json", help="also write JSON here")] = None,
 ) -> None:
     """Change from A to B per contender and metric, with significance (Mann-Whitney U)."""
-    from report.commands import EXIT_BAD_INPUT, compare_command
+    from commands.report import compare_command
 
     side_a, side_b = list(a or []), list(b or [])
     if files:
@@ -309,7 +311,7 @@ def check(
 
         if baseline or (files and len(files) > 1):
             typer.echo("error: --base takes at most one scenario file and no --baseline", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(EXIT_BAD_INPUT)
         settings = ABSettings(
             ref=base, scenario=files[0] if files else DEFAULT_SCENARIO,
             contenders=tuple(contender or ()), repetitions=repetitions, measured_s=duration,
@@ -317,11 +319,11 @@ def check(
             allow_dirty=allow_dirty, json_path=json_out,
         )  # fmt: skip
         raise typer.Exit(check_base(settings, RunOptions(out_dir=out, redis_url=redis_url)))
-    from report.commands import check_command
+    from commands.report import check_command
 
     if not files or not baseline:
         typer.echo("error: give result files and --baseline, or --base GITREF", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_BAD_INPUT)
     raise typer.Exit(
         check_command(
             files,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 import os
 import shutil
 import signal
@@ -17,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from commands.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from documents import check as check_doc
 from loadgen.abtest.model import Side, ab_scenario, run_order
 from loadgen.abtest.ramp import CalibrationError, calibrate
 from loadgen.abtest.session import run_sides
@@ -27,7 +28,6 @@ from loadgen.scenario.load import Scenario, ScenarioError, load_scenario
 from servers.launch import CONTENDERS
 from servers.launch.redis import RedisServer
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_SCENARIO = ROOT / "scenarios" / "ci-short.yaml"
 START_FRACTION = 0.5  # the calibration ramp starts at half the scenario file's rate
 
@@ -173,7 +173,7 @@ def check_base(
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted: the base worktree was removed", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     partial, invalid = _notes(measured.document)
     result = check_same_run(
         measured.document, base_tag=measured.base.tag, current_tag=current.tag,
@@ -190,5 +190,5 @@ def check_base(
     if settings.json_path is not None:
         data = {**check_json(result), **measured.extra, "failed": failed,
                 "result": str(measured.path), "wall_s": round(wall_s, 1)}  # fmt: skip
-        settings.json_path.write_text(json.dumps(data, indent=1) + "\n")
+        check_doc.write(settings.json_path, check_doc.new(data))
     return EXIT_FAILED if failed else EXIT_OK

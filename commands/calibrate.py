@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO, get_args
 
+from commands.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from documents import calibration as calibration_doc
 from loadgen.calibrate.model import Calibration
 from loadgen.calibrate.ramp import CALIBRATED, CalibrationError, CalibrationOptions, calibrate
 from loadgen.run.runner import RunOptions
@@ -61,20 +62,19 @@ def calibrate_command(
     """``bench calibrate``: 0 measured, 1 a ramp failed, 2 bad input."""
     if backend not in ("memory", "redis"):
         print(f"error: --backend should be memory or redis, not {backend!r}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     unknown = [c for c in contenders if c not in get_args(Contender)]
     if unknown:
         print(f"error: unknown contender(s) {', '.join(unknown)}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     options = RunOptions(out_dir=out_dir, redis_url=redis_url)
     try:
         calibration = calibrate(contenders or CALIBRATED, CalibrationOptions(backend), options)
     except CalibrationError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    out_dir.mkdir(parents=True, exist_ok=True)
+        return EXIT_FAILED
     path = out_dir / "calibration.json"
-    path.write_text(json.dumps(calibration.as_dict(), indent=2) + "\n")
+    calibration_doc.write(path, calibration_doc.new(calibration.as_dict()))
     ratio = calibration.ratio
     print(f"calibration: {path}" + (f" (ratio {ratio:.2f})" if ratio else ""))
-    return 0
+    return EXIT_OK

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from commands.calibrate import resolve_rates
+from commands.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from loadgen.calibrate.model import Calibration
 from loadgen.calibrate.ramp import CalibrationError
 from loadgen.run.runner import RunError, RunOptions, run_scenario
 from loadgen.scenario.load import ScenarioError, load_scenario
 from report.summary_text import render_summary
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def run_files(

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from commands.run import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, verdict
+from commands.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from commands.run import verdict
 from loadgen.run.runner import RunError, RunOptions, run_scenario
 from loadgen.scenario.load import ScenarioError, load_scenario
 

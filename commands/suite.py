@@ -16,7 +16,6 @@ with ``strict`` an expectation failed; 2 for bad input.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
 import sys
@@ -24,7 +23,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from commands.run import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, run_files
+from commands.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from commands.run import run_files
+from documents import calibration as calibration_doc
+from documents import result as result_doc
 from loadgen.calibrate.model import Calibration
 from loadgen.calibrate.ramp import CALIBRATED, CalibrationError, CalibrationOptions, calibrate
 from loadgen.run.runner import DEFAULT_REDIS_URL, ROOT, RunOptions
@@ -116,8 +118,8 @@ def _calibration(
         return Calibration.given_capacity(settings.capacity)
     python = [c for c in CALIBRATED if c in chosen] or list(CALIBRATED)
     calibration = calibrate(python, CalibrationOptions(backend=backend), options, out)
-    (settings.out_dir / "calibration.json").write_text(
-        json.dumps(calibration.as_dict(), indent=2) + "\n"
+    calibration_doc.write(
+        settings.out_dir / "calibration.json", calibration_doc.new(calibration.as_dict())
     )
     return calibration
 
@@ -165,9 +167,9 @@ def run_suite(settings: SuiteSettings, out: TextIO = sys.stdout) -> int:
     )  # fmt: skip
     if status == EXIT_BAD_INPUT or not results:
         return status if status == EXIT_BAD_INPUT else EXIT_FAILED
-    documents = [json.loads(path.read_text()) for path in results]
+    documents = [result_doc.load(path) for path in results]
     if settings.report:
-        from report.commands import write_report
+        from commands.report import write_report
 
         paths = write_report(
             results, settings.out_dir / f"report-{results[0].stem.split('-', 1)[-1]}"

@@ -7,10 +7,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from commands.exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from loadgen.scenario.load import ScenarioError, load_scenario, scenario_hash
-
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
 
 
 def validate_files(

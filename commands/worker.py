@@ -7,6 +7,7 @@ import sys
 
 import redis
 
+from commands.exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from loadgen.run.worker_channel import serve_tasks
 
 
@@ -21,6 +22,6 @@ def worker(coordinator: str, *, once: bool) -> int:
         return asyncio.run(serve_tasks(coordinator, once=once))
     except redis.RedisError as exc:
         print(f"error: cannot use the coordinator at {coordinator}: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        return 0
+        return EXIT_OK

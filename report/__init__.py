@@ -12,5 +12,5 @@ summaries) and :mod:`report.robustness` (``bench robustness`` probes) add their 
 :mod:`report.significance`, :mod:`report.compare` and :mod:`report.check` judge changes.
 I/O: :mod:`report.loading` (files), :mod:`report.plots` with :mod:`report.plotkit`,
 :mod:`report.plots_latency`, :mod:`report.plots_resources`, :mod:`report.plots_faults` and
-:mod:`report.plots_capacity` (matplotlib, Agg), :mod:`report.commands` (what the CLI calls).
+:mod:`report.plots_capacity` (matplotlib, Agg); what the CLI calls is in :mod:`commands.report`.
 """

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from report.commands import write_report
+from commands.report import write_report
 from tests.conftest import unavailable
 from tests.report.chromium import find_chromium, open_page
 from tests.report.conftest import (

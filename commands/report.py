@@ -7,13 +7,15 @@ environments where that is refused).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from commands.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from documents import check as check_doc
+from documents import compare as compare_doc
 from loadgen.measure.environment import differences, fingerprint
 from report.check import check, check_json, render_check
 from report.compare import compare, comparison_json, render_comparison
@@ -25,7 +27,6 @@ from report.plots import draw
 from report.summary import build_report, group_results
 from report.warnings import run_warnings
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 HTML_NAME, MARKDOWN_NAME = "report.html", "report.md"
 
 
@@ -109,7 +110,7 @@ def compare_command(
     result = compare(a, b, min_effect=min_effect, alpha=alpha, warnings=warnings)
     print(render_comparison(result), file=out, end="")
     if json_path is not None:
-        json_path.write_text(json.dumps(comparison_json(result), indent=1) + "\n")
+        compare_doc.write(json_path, compare_doc.new(comparison_json(result)))
     return EXIT_OK
 
 
@@ -157,5 +158,5 @@ def check_command(
         with open(summary, "a") as handle:
             handle.write(text + "\n")
     if json_path is not None:
-        json_path.write_text(json.dumps(check_json(result), indent=1) + "\n")
+        check_doc.write(json_path, check_doc.new(check_json(result)))
     return EXIT_FAILED if result.failed else EXIT_OK
