@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -13,50 +12,12 @@ from typing import Any, TextIO
 
 from commands.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from commands.run import verdict
-from loadgen.run.runner import RunError, RunOptions, run_scenario
+from documents import scale as scale_doc
+from loadgen.measure import environment
+from loadgen.measure.scale import scale_rows
+from loadgen.run.runner import ROOT, RunError, RunOptions, run_scenario
 from loadgen.scenario.load import ScenarioError, load_scenario
-
-FIGURES = ("msgs_per_s", "deliveries_per_s", "p50_ms", "p99_ms", "loss", "server_cpu_pct")
-
-
-def scale_rows(documents: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """One row per (instances, contender): the median over repetitions of each figure (pure)."""
-    rows = []
-    for instances, doc in documents:
-        for contender in dict.fromkeys(r["contender"] for r in doc["runs"]):
-            runs = [r for r in doc["runs"] if r["contender"] == contender and r.get("overall")]
-            row: dict[str, Any] = {"instances": instances, "contender": contender}
-            for name in FIGURES:
-                values = sorted(
-                    r["overall"][name] for r in runs if r["overall"].get(name) is not None
-                )
-                row[name] = values[len(values) // 2] if values else None
-            row["cpus"] = runs[0]["servers"][0].get("cpus") if runs and runs[0]["servers"] else None
-            rows.append(row)
-    return rows
-
-
-COLUMNS = (
-    ("msgs/s", "msgs_per_s", "8.0f"),
-    ("deliv/s", "deliveries_per_s", "9.0f"),
-    ("p50 ms", "p50_ms", "8.2f"),
-    ("p99 ms", "p99_ms", "9.2f"),
-    ("loss", "loss", "7d"),
-    ("cpu %", "server_cpu_pct", "7.0f"),
-)
-
-
-def render(rows: list[dict[str, Any]]) -> str:
-    widths = [int(fmt.split(".")[0].rstrip("d")) for _, _, fmt in COLUMNS]
-    head = "".join(title.rjust(w) for (title, _, _), w in zip(COLUMNS, widths, strict=True))
-    lines = [f"{'instances':>9}  {'contender':<16}{head}  cpus"]
-    for r in rows:
-        cells = "".join(
-            "-".rjust(w) if r[key] is None else format(r[key], fmt)
-            for (_, key, fmt), w in zip(COLUMNS, widths, strict=True)
-        )
-        lines.append(f"{r['instances']:>9}  {r['contender']:<16}{cells}  {r['cpus']}")
-    return "\n".join(lines)
+from report.scale_text import render
 
 
 def scale(
@@ -66,6 +27,9 @@ def scale(
     options: RunOptions,
     out: TextIO = sys.stdout,
 ) -> int:
+    """Run the scenario at each instance count; print the rows and write the scale-out summary
+    (``documents.scale``). 0 ok, 1 a run failed an expectation or was partial or invalid,
+    2 bad input."""
     documents: list[tuple[int, dict[str, Any]]] = []
     status = EXIT_OK
     for k in counts:
@@ -83,8 +47,7 @@ def scale(
     print(render(rows), file=out)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     summary = options.out_dir / f"scale-{documents[0][1]['scenario']['name']}-{stamp}.json"
-    results = [d["run_id"] for _, d in documents]
-    data = {"kind": "sio-vs-channels-bench/scale", "rows": rows, "results": results}
-    summary.write_text(json.dumps(data, indent=1))
+    results = [str(d["run_id"]) for _, d in documents]
+    scale_doc.write(summary, scale_doc.new(rows, results, environment.collect(ROOT)))
     print(f"scale summary: {summary}", file=out)
     return status
