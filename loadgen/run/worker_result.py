@@ -44,7 +44,7 @@ def encode_samples(
         "errors": dict(samples.errors),
         "dropped": dict(samples.dropped),
         "reconnected": samples.reconnected,
-        "outages": driver.outages,
+        "outages": driver.connections.outages,
         "lost_by_second": {str(k): v for k, v in sorted(lost_by_second.items())},
         "timeseries": samples.timeseries.to_json(),
         "lag": samples.lag.encode(),
