@@ -37,6 +37,26 @@ class Worker:
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
+    async def pump(self) -> None:
+        """Forward the process's JSON lines to :attr:`events`; report its exit there."""
+        assert self.process is not None and self.process.stdout is not None
+        async for raw in self.process.stdout:
+            try:
+                message = json.loads(raw)
+            except json.JSONDecodeError:
+                continue
+            if message.get("event") == "tick":
+                self.last_tick = message
+            await self.events.put(message)
+        code = await self.process.wait()
+        stderr = b""
+        if self.process.stderr is not None:
+            stderr = await self.process.stderr.read()
+        tail = stderr.decode(errors="replace").strip().splitlines()[-5:]
+        await self.events.put(
+            {"event": "exit", "message": f"exited with {code}: {' | '.join(tail)}"}
+        )
+
     async def send(self, line: str) -> None:
         stdin = self.process.stdin if self.process else None
         if stdin is not None and not stdin.is_closing():
@@ -108,25 +128,6 @@ class RemoteWorker(Worker):
         return data
 
 
-async def _pump(worker: Worker) -> None:
-    """Forward a worker's JSON lines to its queue; report its exit."""
-    assert worker.process is not None and worker.process.stdout is not None
-    async for raw in worker.process.stdout:
-        try:
-            message = json.loads(raw)
-        except json.JSONDecodeError:
-            continue
-        if message.get("event") == "tick":
-            worker.last_tick = message
-        await worker.events.put(message)
-    code = await worker.process.wait()
-    stderr = b""
-    if worker.process.stderr is not None:
-        stderr = await worker.process.stderr.read()
-    tail = stderr.decode(errors="replace").strip().splitlines()[-5:]
-    await worker.events.put({"event": "exit", "message": f"exited with {code}: {' | '.join(tail)}"})
-
-
 async def hand_out_remote(coordinator: str, tasks: list[dict[str, Any]]) -> list[Worker]:
     """Queue the tasks for the ``bench worker``s listening on the coordinator's Redis."""
     redis = aioredis.Redis.from_url(coordinator, socket_timeout=30)
@@ -152,7 +153,7 @@ async def spawn_local(tasks: list[dict[str, Any]], run_dir: Path) -> list[Worker
             stderr=asyncio.subprocess.PIPE, limit=1 << 20,
         )  # fmt: skip
         worker = Worker(i, process, Path(task["result_path"]))
-        asyncio.get_running_loop().create_task(_pump(worker))
+        asyncio.get_running_loop().create_task(worker.pump())
         workers.append(worker)
     return workers
 
