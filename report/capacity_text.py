@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from report.text_table import cell, render_table
+
 COLUMNS = (
     ("contender", "contender", "{}"),
     ("step", "index", "{}"),
@@ -20,17 +22,6 @@ COLUMNS = (
 )
 
 
-def _cell(fmt: str, value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "NO"
-    try:
-        return fmt.format(value)
-    except (ValueError, TypeError):
-        return str(value)
-
-
 def render(document: Mapping[str, Any]) -> str:
     """The printed summary: every step, each contender's maximum, the ratio."""
     search = document["search"]
@@ -40,14 +31,12 @@ def render(document: Mapping[str, Any]) -> str:
     for name, entry in document["contenders"].items():
         for step in entry["steps"]:
             row = {**step, "contender": name}
-            rows.append([_cell(fmt, row.get(key)) for _, key, fmt in COLUMNS])
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+            rows.append([cell(fmt, row.get(key)) for _, key, fmt in COLUMNS])
     slo = ", ".join(document["slo"])
     lines = [
         f"capacity of {document['scenario']['name']} by {search['dimension']}  "
         f"(SLO: {slo}; {document['status']})",
-        "  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)),
-        *("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows),
+        *render_table(headers, rows),
         "",
     ]
     lines += _maxima_lines(document["contenders"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loadgen.measure.saturation import describe
+from report.text_table import cell, render_table
 
 COLUMNS = (
     ("contender", "contender", "{}"),
@@ -25,17 +26,6 @@ COLUMNS = (
 )
 
 
-def _cell(fmt: str, value: Any, censored: bool = False) -> str:
-    if value is None:
-        return "-"
-    if censored:  # a lower bound: undelivered messages make the percentile unknowable
-        return ">" + fmt.format(value)
-    try:
-        return fmt.format(value)
-    except (ValueError, TypeError):
-        return str(value)
-
-
 def render_summary(document: dict[str, Any]) -> str:
     rows = []
     notes: list[str] = []
@@ -45,9 +35,10 @@ def render_summary(document: dict[str, Any]) -> str:
         overall["repetition"] = run["repetition"] + 1
         valid = run.get("validity", {}).get("valid", False)
         overall["valid"] = "yes" if valid and run["status"] == "complete" else "NO"
+        # A censored percentile is a lower bound: undelivered messages make it unknowable.
         censored = set(run.get("censored") or ())
         overall["valid"] += " SATURATED" if overall.get("saturated") else ""
-        rows.append([_cell(fmt, overall.get(key), key in censored) for _, key, fmt in COLUMNS])
+        rows.append([cell(fmt, overall.get(key), key in censored) for _, key, fmt in COLUMNS])
         label = f"{run['contender']}#{run['repetition'] + 1}"
         if run.get("saturation", {}).get("saturated"):
             notes.append(f"{label}: {describe(run['contender'], run)}")
@@ -64,16 +55,9 @@ def render_summary(document: dict[str, Any]) -> str:
                 f"{label}: server logged {logs['errors']} errors, {logs['warnings']} warnings "
                 f"(most frequent: {top})"
             )
-    headers = [title for title, _, _ in COLUMNS]
-    widths = [
-        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
-    ]
     note = document["settings"].get("backend_note", "")
-    lines = [
-        f"{document['scenario']['name']}  ({document['status']}; {note})",
-        "  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True)),
-    ]
-    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    lines = [f"{document['scenario']['name']}  ({document['status']}; {note})"]
+    lines += render_table([title for title, _, _ in COLUMNS], rows)
     lines += [f"! {r}" for r in document.get("partial_reasons", [])]
     lines += [f"! {n}" for n in notes]
     return "\n".join(lines)
