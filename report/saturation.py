@@ -1,4 +1,5 @@
-"""Saturation, late and lost in plain words (pure).
+"""Saturation, late and lost in plain words (pure): the one place that words them, for the
+report (per contender, over its repetitions) and for ``bench run``'s summary (per run).
 
 A contender that could not keep up (``run.saturation``, judged by :mod:`loadgen.measure.saturation`)
 is described by what it served and how far its queue reached, never by a latency ratio: its
@@ -10,16 +11,16 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from loadgen.measure.saturation import bound_words
 from report.figures import ContenderFigures, Spread
 from report.palette import label
 
 __all__ = [
     "bound_words",
     "delivery_sentences",
+    "run_saturation_sentence",
     "saturated_pair_sentence",
     "saturation_sentence",
 ]
@@ -30,8 +31,12 @@ def _median(values: Iterable[Any]) -> float | None:
     return statistics.median(present) if present else None
 
 
-def _count(s: Spread | None) -> str:
-    return "0" if s is None else f"{s.median:,.0f}"
+def _number(value: float | None) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _count(s: Spread | None) -> float | None:
+    return None if s is None else s.median
 
 
 def _queue(seconds: float) -> str:
@@ -44,17 +49,43 @@ def _lost(f: ContenderFigures) -> Spread | None:
     return f.get("lost") or f.get("loss")
 
 
-def _offered_words(f: ContenderFigures, sats: Sequence[dict[str, Any]]) -> tuple[str, str]:
+def bound_words(bound: str | None, cpu_pct: float | None) -> str | None:
+    """What bounded a saturated server, from its busiest instance's CPU (percent of a core)."""
+    if bound == "cpu" and cpu_pct is not None:
+        return f"bounded by CPU ({cpu_pct:.0f} % of a core)"
+    if bound == "waiting" and cpu_pct is not None:
+        return f"not CPU-bound ({cpu_pct:.0f} % of a core): waiting on its backplane or I/O"
+    return None
+
+
+def _offered_words(unit: str, offered: float, msgs: float | None) -> tuple[str, str]:
     """("500 msgs/s", "/s") or, where messages fan out, ("100 msgs/s (1,000 deliveries/s)",
     " deliveries/s"): the offered load, and the unit the served rate is counted in."""
-    unit = str(sats[0].get("unit") or "deliveries")
-    offered = _median(s.get("offered_per_s") for s in sats) or 0.0
-    msgs = f.get("offered_msgs_per_s")
     if unit != "deliveries" or msgs is None:
         return f"{offered:,.0f} {unit}/s", "/s"
-    if msgs.median > 0 and abs(offered / msgs.median - 1.0) < 0.05:
-        return f"{msgs.median:,.0f} msgs/s", "/s"
-    return f"{msgs.median:,.0f} msgs/s ({offered:,.0f} deliveries/s)", " deliveries/s"
+    if msgs > 0 and abs(offered / msgs - 1.0) < 0.05:
+        return f"{msgs:,.0f} msgs/s", "/s"
+    return f"{msgs:,.0f} msgs/s ({offered:,.0f} deliveries/s)", " deliveries/s"
+
+
+def _saturated_words(
+    name: str, when: str, offered: tuple[str, str], served: float, queue_s: float | None,
+    late: float | None, lost: float | None, queued: float | None, end_rate: float | None,
+    bound: str | None, cpu_pct: float | None,
+) -> str:  # fmt: skip
+    """The saturation sentence itself, whether its figures are one run's or medians."""
+    at, per = offered
+    text = f"{name} was saturated{when} at {at}: it served {served:,.0f}{per}"
+    if queue_s is not None:
+        text += f" and its queue reached {_queue(queue_s)}"
+    text += f"; {late or 0:,.0f} deliveries were late, {lost or 0:,.0f} lost"
+    if queued is not None and queued > 0:
+        text += f", {queued:,.0f} still queued when the grace period ended"
+        if end_rate is not None:
+            text += f" (it was still serving {end_rate:,.0f}/s then)"
+    text += "."
+    words = bound_words(bound, cpu_pct)
+    return text + (f" It was {words}." if words else "")
 
 
 def saturation_sentence(f: ContenderFigures) -> str | None:
@@ -67,30 +98,45 @@ def saturation_sentence(f: ContenderFigures) -> str | None:
     when = "" if len(sats) == len(f.saturations) else (
         f" in {len(sats)} of {len(f.saturations)} repetitions"
     )  # fmt: skip
-    at, per = _offered_words(f, sats)
-    served = _median(s.get("served_per_s") for s in sats) or 0.0
-    text = f"{label(f.contender)} was saturated{when} at {at}: it served {served:,.0f}{per}"
-    queue = _median(s.get("queue_s") for s in sats)
-    if queue is not None:
-        text += f" and its queue reached {_queue(queue)}"
-    text += f"; {_count(f.get('late'))} deliveries were late, {_count(_lost(f))} lost"
-    queued = f.get("queued")
-    if queued is not None and queued.median > 0:
-        text += f", {queued.median:,.0f} still queued when the grace period ended"
-        rate = _median(g.get("served_per_s_at_end") for g in f.graces)
-        if rate is not None:
-            text += f" (it was still serving {rate:,.0f}/s then)"
-    text += "."
-    bound = Counter(s.get("bound") for s in sats).most_common(1)[0][0]
+    unit = str(sats[0].get("unit") or "deliveries")
+    offered = _median(s.get("offered_per_s") for s in sats) or 0.0
+    msgs = _count(f.get("offered_msgs_per_s"))
     cpu = _median(s.get("cpu_per_instance_pct") for s in sats)
-    words = bound_words(bound, cpu if cpu is not None else _median(
-        s.get("server_cpu_pct") for s in sats))  # fmt: skip
-    if words:
-        text += f" It was {words}."
+    text = _saturated_words(
+        label(f.contender), when, _offered_words(unit, offered, msgs),
+        served=_median(s.get("served_per_s") for s in sats) or 0.0,
+        queue_s=_median(s.get("queue_s") for s in sats),
+        late=_count(f.get("late")), lost=_count(_lost(f)), queued=_count(f.get("queued")),
+        end_rate=_median(g.get("served_per_s_at_end") for g in f.graces),
+        bound=Counter(s.get("bound") for s in sats).most_common(1)[0][0],
+        cpu_pct=cpu if cpu is not None else _median(s.get("server_cpu_pct") for s in sats),
+    )  # fmt: skip
     return text + (
         " Its latency measures its queue, not its speed: it is left out of the latency and CPU "
         "comparisons."
     )
+
+
+def run_saturation_sentence(name: str, run: Mapping[str, Any]) -> str | None:
+    """One run record's saturation in the report's words ("sio was saturated at 500 msgs/s:
+    it served 110/s ..."), for ``bench run``'s summary; None when the run kept up."""
+    sat = run.get("saturation") or {}
+    if not sat.get("saturated"):
+        return None
+    overall = run.get("overall") or {}
+    cpu = _number(sat.get("cpu_per_instance_pct"))
+    unit = str(sat.get("unit") or "deliveries")
+    offered = _number(sat.get("offered_per_s")) or 0.0
+    lost = overall.get("lost", overall.get("loss"))
+    return _saturated_words(
+        name, "", _offered_words(unit, offered, _number(overall.get("offered_msgs_per_s"))),
+        served=_number(sat.get("served_per_s")) or 0.0, queue_s=_number(sat.get("queue_s")),
+        late=_number(overall.get("late")), lost=_number(lost),
+        queued=_number(overall.get("queued")),
+        end_rate=_number((run.get("grace") or {}).get("served_per_s_at_end")),
+        bound=sat.get("bound"),
+        cpu_pct=cpu if cpu is not None else _number(sat.get("server_cpu_pct")),
+    )  # fmt: skip
 
 
 def _served(f: ContenderFigures) -> float:

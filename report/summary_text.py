@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loadgen.measure.saturation import describe
+from report.saturation import run_saturation_sentence
 from report.text_table import cell, render_table
 
 COLUMNS = (
@@ -40,8 +40,8 @@ def render_summary(document: dict[str, Any]) -> str:
         overall["valid"] += " SATURATED" if overall.get("saturated") else ""
         rows.append([cell(fmt, overall.get(key), key in censored) for _, key, fmt in COLUMNS])
         label = f"{run['contender']}#{run['repetition'] + 1}"
-        if run.get("saturation", {}).get("saturated"):
-            notes.append(f"{label}: {describe(run['contender'], run)}")
+        if saturated := run_saturation_sentence(run["contender"], run):
+            notes.append(f"{label}: {saturated}")
         notes.extend(f"{label}: {r}" for r in run.get("validity", {}).get("reasons", []))
         notes.extend(
             f"{label}: expectation failed: {e['expectation']} (actual {e['actual']})"

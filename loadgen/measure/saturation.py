@@ -17,13 +17,14 @@ used at least ``CPU_BOUND_PCT`` of a core, else ``waiting`` (it had CPU to spare
 something else: its backplane's round trips, a lock, I/O).
 
 Late is not lost: saturation says nothing about loss, which only the delivery accounting
-decides (see :mod:`loadgen.measure.accounting`).
+decides (see :mod:`loadgen.measure.accounting`). The judgement is put into words in one place,
+:mod:`report.saturation`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -125,33 +126,3 @@ def window_seconds(start_s: float, end_s: float) -> range:
     first = math.ceil(start_s - 1e-9)
     last = math.floor(end_s + 1e-9)
     return range(first, max(first, last))
-
-
-def describe(name: str, run: Mapping[str, Any]) -> str:
-    """A run record's saturation in words: "sio was saturated at 500 deliveries/s: it served
-    110/s and its queue reached 6.5 s; 2,345 deliveries were late, 0 lost; ..."."""
-    sat = run.get("saturation") or {}
-    overall = run.get("overall") or {}
-    unit = sat.get("unit", "deliveries")
-    text = f"{name} was saturated at {sat.get('offered_per_s', 0):,.0f} {unit}/s offered: "
-    text += f"it served {sat.get('served_per_s', 0):,.0f}/s"
-    if sat.get("queue_s") is not None:
-        text += f" and its queue reached {sat['queue_s']:,.1f} s"
-    late, lost = overall.get("late") or 0, overall.get("loss") or 0
-    text += f"; {late:,} deliveries were late, {lost:,} lost"
-    if overall.get("queued"):
-        text += f", {overall['queued']:,} still queued when the grace period ended"
-        end_rate = (run.get("grace") or {}).get("served_per_s_at_end")
-        if end_rate is not None:
-            text += f" (it was still serving {end_rate:,.0f}/s then)"
-    words = bound_words(sat.get("bound"), sat.get("cpu_per_instance_pct"))
-    return text + (f"; {words}" if words else "")
-
-
-def bound_words(bound: str | None, cpu_pct: float | None) -> str | None:
-    """What bounded a saturated server, from its busiest instance's CPU (percent of a core)."""
-    if bound == "cpu" and cpu_pct is not None:
-        return f"bounded by CPU ({cpu_pct:.0f} % of a core)"
-    if bound == "waiting" and cpu_pct is not None:
-        return f"not CPU-bound ({cpu_pct:.0f} % of a core): waiting on its backplane or I/O"
-    return None

@@ -7,8 +7,10 @@ from typing import Any
 from report.compare import compare
 from report.figures import contender_figures, format_bound
 from report.markdown import render_markdown
+from report.saturation import run_saturation_sentence
 from report.series import throughput_points
 from report.summary import Report, build_report
+from report.summary_text import render_summary
 from report.tables import Table
 from tests.report.conftest import ECHO, FAULT_KILL, load
 from tests.report.synthetic import CHANNELS_SATURATED, Outcome, schema2
@@ -211,3 +213,50 @@ def test_samples_above_the_histogram_range_make_the_maximum_a_lower_bound() -> N
     clamped = Outcome(overall={"over_range": 3, "max_ms": 60000.0})
     latency = _row(_table(_report(schema2({"sio": clamped})), "Latency"), "python-socketio")
     assert latency["max"] == "> 60.0 s"
+
+
+# --- one run's saturation, for bench run's summary: the same words as the report's ------------
+
+
+def test_a_run_is_worded_as_the_report_words_a_contender() -> None:
+    run = {
+        "saturation": {"saturated": True, "unit": "deliveries", "offered_per_s": 500.0,
+                       "served_per_s": 110.0, "queue_s": 6.5, "bound": "waiting",
+                       "cpu_per_instance_pct": 52.0},
+        "overall": {"offered_msgs_per_s": 500.0, "late": 2345, "lost": 0, "queued": 0},
+    }  # fmt: skip
+    text = run_saturation_sentence("Channels (uvicorn)", run)
+    assert text is not None and SENTENCE.startswith(text)
+    assert text.endswith("waiting on its backplane or I/O.")
+
+
+def test_a_run_still_queued_at_the_end_says_so_with_the_rate_then() -> None:
+    run = {
+        "saturation": {"saturated": True, "unit": "deliveries", "offered_per_s": 500.0,
+                       "served_per_s": 110.0, "queue_s": 0.4, "bound": "cpu",
+                       "cpu_per_instance_pct": 98.0},
+        "overall": {"late": 1650, "loss": 0, "queued": 700},
+        "grace": {"served_per_s_at_end": 112.0},
+    }  # fmt: skip
+    text = run_saturation_sentence("sio", run)
+    assert text == (
+        "sio was saturated at 500 deliveries/s: it served 110/s and its queue reached 400 ms; "
+        "1,650 deliveries were late, 0 lost, 700 still queued when the grace period ended (it "
+        "was still serving 112/s then). It was bounded by CPU (98 % of a core)."
+    )
+
+
+def test_a_run_that_kept_up_has_no_saturation_sentence() -> None:
+    assert run_saturation_sentence("sio", {"saturation": {"saturated": False}}) is None
+    assert run_saturation_sentence("sio", {}) is None
+
+
+def test_bench_run_summary_notes_each_saturated_run_in_the_report_words() -> None:
+    doc = schema2({"channels": CHANNELS_SATURATED})
+    notes = [line for line in render_summary(doc).splitlines() if line.startswith("! ")]
+    assert notes == [
+        f"! channels#{rep}: channels was saturated at 500 msgs/s: it served 110/s and its queue "
+        "reached 6.5 s; 2,345 deliveries were late, 0 lost. It was not CPU-bound (52 % of a "
+        "core): waiting on its backplane or I/O."
+        for rep in (1, 2)
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from loadgen.measure.accounting import DeliveryCounts
-from loadgen.measure.saturation import classify, describe, latency_trend, window_seconds
+from loadgen.measure.saturation import classify, latency_trend, window_seconds
 from loadgen.measure.served import window_flow
 from loadgen.measure.stats import LatencyHistogram, censored_summary
 from loadgen.measure.timeseries import SecondRow
@@ -130,37 +130,9 @@ def test_queued_deliveries_are_not_lost() -> None:
     assert counts.as_dict()["loss_pct"] == 0.0
 
 
-def test_describe_says_saturated_served_late_and_lost() -> None:
-    run = {
-        "saturation": {"saturated": True, "unit": "deliveries", "offered_per_s": 500.0,
-                       "served_per_s": 110.0, "queue_s": 6.5, "bound": "waiting",
-                       "cpu_per_instance_pct": 52.0},
-        "overall": {"late": 2345, "loss": 0, "queued": 0},
-    }  # fmt: skip
-    text = describe("Channels (uvicorn)", run)
-    assert text.startswith(
-        "Channels (uvicorn) was saturated at 500 deliveries/s offered: it served 110/s and its "
-        "queue reached 6.5 s; 2,345 deliveries were late, 0 lost"
-    )
-    assert "not CPU-bound (52 % of a core): waiting on its backplane or I/O" in text
-
-
 def test_a_dead_server_is_lossy_not_saturated() -> None:
     # offered 100/s, 90/s of it lost (the connections dropped), the rest served at once
     result = classify(offered_per_s=100, served_per_s=10, p50s=steady(2.0), unit="deliveries",
                       lost_per_s=90)  # fmt: skip
     assert not result.saturated
     assert result.served_ratio == pytest.approx(0.1)
-
-
-def test_describe_says_what_was_still_queued_and_the_rate_at_the_end() -> None:
-    run = {
-        "saturation": {"saturated": True, "unit": "deliveries", "offered_per_s": 500.0,
-                       "served_per_s": 110.0, "queue_s": 9.0, "bound": "cpu",
-                       "cpu_per_instance_pct": 98.0},
-        "overall": {"late": 1650, "loss": 0, "queued": 700},
-        "grace": {"served_per_s_at_end": 112.0},
-    }  # fmt: skip
-    text = describe("sio", run)
-    assert "700 still queued when the grace period ended (it was still serving 112/s then)" in text
-    assert text.endswith("; bounded by CPU (98 % of a core)")
