@@ -312,6 +312,9 @@ def check(
         if baseline or (files and len(files) > 1):
             typer.echo("error: --base takes at most one scenario file and no --baseline", err=True)
             raise typer.Exit(EXIT_BAD_INPUT)
+        if reference != "reference":  # was ignored: A/B judges each contender by its base
+            typer.echo("error: --reference is for stored results, not --base", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT)
         settings = ABSettings(
             ref=base, scenario=files[0] if files else DEFAULT_SCENARIO,
             contenders=tuple(contender or ()), repetitions=repetitions, measured_s=duration,

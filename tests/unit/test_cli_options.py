@@ -40,3 +40,10 @@ def test_compare_min_effect_calls_smaller_changes_noise(tmp_path: Path) -> None:
     assert bench("compare", CI_BASE, CI_SLOW, "--json", out, "--min-effect", "10").exit_code == 0
     assert json.loads(out.read_text())["min_effect"] == 10
     assert set(_verdicts(out).values()) <= {"noise", "no data"}
+
+
+def test_check_base_refuses_a_reference_it_would_ignore() -> None:
+    # A/B mode judges each contender against its own base: --reference used to be dropped.
+    result = bench("check", "--base", "HEAD", "--reference", "sio")
+    assert result.exit_code == 2
+    assert "--reference is for stored results, not --base" in result.output
