@@ -30,7 +30,7 @@ from servers.common.redis_pool import pool_options
 from servers.launch import AsgiSettings
 from servers.launch.redis import RedisServer, ping
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository (loadgen/run/runner.py)
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
