@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from documents import result as result_doc
 from loadgen.abtest.model import Side, label
 from loadgen.measure import environment
-from loadgen.measure.phase import KIND, SCHEMA_VERSION, write_result
 from loadgen.measure.record import build_run_record
 from loadgen.plan.build import build_plan, partition
 from loadgen.run.contender import RunContext, run_contender
@@ -73,13 +73,11 @@ async def run_sides(
         for c, side, _ in order
         if side.inject_delay and (d := contender_delay_ms(os.environ, c))
     }
-    document: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION, "kind": KIND, "run_id": run_id,
-        "created": datetime.now(UTC).isoformat(), "status": "running", "partial_reasons": [],
-        "environment": env, "scenario": dump(scenario), "scenario_source": source,
-        "scenario_hash": scenario_hash(scenario), "plan_digest": plan.digest(), "settings": {},
-        "runs": [], **(extra or {}),
-    }  # fmt: skip
+    document = result_doc.new(
+        run_id=run_id, environment=env, scenario=dump(scenario), scenario_source=source,
+        scenario_hash=scenario_hash(scenario), plan_digest=plan.digest(),
+    )  # fmt: skip
+    document.update(extra or {})
     progress = Progress(options.progress, plan)
     for position, (contender, side, rep) in enumerate(order):
         name_ = label(contender, side.tag)
@@ -116,10 +114,10 @@ async def run_sides(
         document["runs"].append(record)
         document["partial_reasons"] += [f"{name_}#{rep}: {r}" for r in outcome.partial_reasons]
         if out is not None:
-            write_result(out, document)
+            result_doc.write(out, document)
         if outcome.interrupted:
             raise Interrupted
     document["status"] = "partial" if document["partial_reasons"] else "complete"
     if out is not None:
-        write_result(out, document)
+        result_doc.write(out, document)
     return document

@@ -1,15 +1,9 @@
-"""The result document: versioned, immutable JSON, written atomically (schema in docs/results.md).
-
-Building the document from merged samples is pure; only :func:`write_result` and
-:func:`load_result` touch the disk.
-"""
+"""A phase's figures, the run's validity and its expectations, for the result document
+(pure; schema in docs/results.md, the file itself is owned by :mod:`documents.result`)."""
 
 from __future__ import annotations
 
-import json
 import math
-import os
-from pathlib import Path
 from typing import Any
 
 from loadgen.measure.accounting import DeliveryCounts
@@ -19,18 +13,10 @@ from loadgen.measure.stats import LatencyHistogram, censored_summary
 from loadgen.plan.model import PhaseWindow
 from loadgen.scenario.expectations import evaluate
 
-# 2: late/lost/queued, served and offered rates, saturation, grace, censored percentiles;
-# files of schema 1 still load (readers fall back where a key is missing).
-SCHEMA_VERSION = 2
-KIND = "sio-vs-channels-bench/result"
 # A run is invalid (loadgen_bound) when the load generator fell behind its plan by more than
 # this at the 99th percentile of sends, or used more than this share of one core.
 LAG_P99_LIMIT_MS = 20.0
 LOADGEN_CPU_LIMIT_PCT = 90.0
-
-
-class ResultError(ValueError):
-    """A result file cannot be used: not JSON, not a result, or a newer schema."""
 
 
 def phase_summary(
@@ -142,32 +128,3 @@ def check_expectations(expectations: list[Any], summary: dict[str, Any]) -> list
         {"expectation": str(e), "passed": passed, "actual": actual}
         for e, passed, actual in evaluate(expectations, summary)
     ]
-
-
-def write_result(path: Path, document: dict[str, Any]) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(document, indent=1, allow_nan=False))
-    os.replace(tmp, path)
-
-
-def load_result(path: Path) -> dict[str, Any]:
-    """Read a result file; raise :class:`ResultError` naming the file and what is wrong."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise ResultError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise ResultError(f"{path}: not valid JSON (truncated?): {exc}") from None
-    if not isinstance(data, dict) or data.get("kind") != KIND:
-        raise ResultError(f"{path}: not a bench result file (no kind {KIND!r})")
-    version = data.get("schema_version")
-    if not isinstance(version, int):
-        raise ResultError(f"{path}: schema_version is missing")
-    if version > SCHEMA_VERSION:
-        raise ResultError(
-            f"{path}: schema_version {version} is newer than this harness understands "
-            f"({SCHEMA_VERSION}); update the harness"
-        )
-    return data

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from documents import result as result_doc
 from loadgen.clients import client_kind_for
 from loadgen.faults.steps import expand
 from loadgen.measure import environment
-from loadgen.measure.phase import KIND, SCHEMA_VERSION, write_result
 from loadgen.measure.record import build_run_record
 from loadgen.plan.build import build_plan, partition
 from loadgen.plan.model import Plan
@@ -210,21 +210,10 @@ async def _run_scenario(
     work_dir = options.out_dir / "runs" / run_id
     env = environment.collect(ROOT)
     env["pinning"] = {"servers": server_cpus, "loadgen": loadgen_cpus}
-    document: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "kind": KIND,
-        "run_id": run_id,
-        "created": datetime.now(UTC).isoformat(),
-        "status": "running",
-        "partial_reasons": [],
-        "environment": env,
-        "scenario": dump(scenario),
-        "scenario_source": source,
-        "scenario_hash": scenario_hash(scenario),
-        "plan_digest": plan.digest(),
-        "settings": {},
-        "runs": [],
-    }
+    document = result_doc.new(
+        run_id=run_id, environment=env, scenario=dump(scenario), scenario_source=source,
+        scenario_hash=scenario_hash(scenario), plan_digest=plan.digest(),
+    )  # fmt: skip
     progress = Progress(options.progress, plan)
     order = [(c, rep) for c, rep in scenario.run_order() if c in contenders]
     for position, (contender, rep) in enumerate(order):
@@ -267,7 +256,7 @@ async def _run_scenario(
             f"{contender}#{rep}: {r}" for r in outcome.partial_reasons
         )
         document["status"] = "partial" if document["partial_reasons"] else "running"
-        write_result(out, document)  # after every contender: Ctrl-C keeps what was measured
+        result_doc.write(out, document)  # after every contender: Ctrl-C keeps what was measured
         if outcome.interrupted:
             break
     if len(document["runs"]) < len(order):
@@ -275,7 +264,7 @@ async def _run_scenario(
             f"only {len(document['runs'])} of {len(order)} contender runs were made"
         )
     document["status"] = "partial" if document["partial_reasons"] else "complete"
-    write_result(out, document)
+    result_doc.write(out, document)
     return out, document
 
 
