@@ -21,6 +21,13 @@ bisection point becomes a bound, so each is decided by majority; loads passed wh
 far below the knee, run once. A pass above a load judged failing is kept and reported as
 non-monotone, but does not move the answer.
 
+Longer steps at the knee: once a load has failed (or could not be measured) the search is
+near the server's limit, and every further step runs ``knee_length`` times the step duration
+(:func:`step_length`). Near its limit a server's latency is ruled by rare stalls whose queue
+drains slowly; whether a short step met one decides its verdict, so the boundary wanders. A
+longer step averages over more of them, which makes pass and fail steeper functions of the
+load. Loads passed while raising, far below the knee, keep the short step.
+
 No I/O, no clock: the caller runs trials and feeds them back.
 """
 
@@ -54,6 +61,8 @@ class SearchSettings:
             by ``confirm + 1`` agreeing runs (1: a majority of 3; 0: one run decides).
         integer: loads are whole numbers (a connection count).
         max_steps: a safety cap on the number of trials.
+        knee_length: once a load failed, steps run this many times the step duration
+            (1: every step the same length).
     """
 
     start: float
@@ -64,11 +73,12 @@ class SearchSettings:
     confirm: int = 1
     integer: bool = False
     max_steps: int = 30
+    knee_length: float = 3.0
 
     def problems(self) -> list[str]:
         """What is wrong with these settings, in words (empty when they are usable)."""
         found: list[str] = []
-        for name in ("start", "max_load", "min_load", "step_factor", "precision"):
+        for name in ("start", "max_load", "min_load", "step_factor", "precision", "knee_length"):
             if not math.isfinite(getattr(self, name)):
                 found.append(f"{name} must be a finite number")
         if found:
@@ -88,6 +98,8 @@ class SearchSettings:
             )
         if self.confirm < 0:
             found.append(f"confirm must be >= 0, not {self.confirm}")
+        if self.knee_length < 1:
+            found.append(f"the knee length must be >= 1 (times the step), not {self.knee_length:g}")
         if self.max_steps < 1:
             found.append(f"max_steps must be >= 1, not {self.max_steps}")
         return found
@@ -268,6 +280,16 @@ def next_load(trials: Sequence[Trial], settings: SearchSettings) -> float | None
     if candidate is None or candidate in judged:
         return None
     return candidate
+
+
+def at_knee(trials: Sequence[Trial]) -> bool:
+    """Whether the search has reached the knee: some load failed or could not be measured."""
+    return any(trial.outcome != "pass" for trial in trials)
+
+
+def step_length(trials: Sequence[Trial], settings: SearchSettings) -> float:
+    """How many times the step duration the next step runs: ``knee_length`` at the knee."""
+    return settings.knee_length if at_knee(trials) else 1.0
 
 
 def conclude(trials: Sequence[Trial], settings: SearchSettings) -> Conclusion:

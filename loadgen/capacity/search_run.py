@@ -23,9 +23,9 @@ import psutil
 
 from documents import capacity as capacity_doc
 from loadgen.capacity.conclusion import comparison, maximum
-from loadgen.capacity.model import STEP_GRACE_S, unit_of
+from loadgen.capacity.model import STEP_GRACE_S, scenario_at, unit_of
 from loadgen.capacity.request import SearchPlan
-from loadgen.capacity.search import Trial, conclude, next_load
+from loadgen.capacity.search import Trial, conclude, next_load, step_length
 from loadgen.capacity.step import SERVED_RATIO_MIN, Server, StepRecord, judge_step, restart_reason
 from loadgen.measure import environment
 from loadgen.run.runner import ROOT, RunError, RunOptions, run_scenario
@@ -81,11 +81,17 @@ def run_step(
     options: RunOptions,
     server: tuple[Server, str],
     run_at_load: int,
+    length: float = 1.0,
 ) -> tuple[StepRecord, bool]:
-    """One real run of ``contender`` at ``load``: (its record, whether Ctrl-C stopped it)."""
+    """One real run of ``contender`` at ``load``, its steady phase ``length`` times the step
+    duration: (its record, whether Ctrl-C stopped it)."""
     began, cpu = time.monotonic(), psutil.cpu_times()
     step_options = dataclasses.replace(options, contenders=(contender,))
-    path, document = asyncio.run(run_scenario(plan.scenario(load), plan.source, step_options))
+    scenario = scenario_at(
+        plan.base, plan.dimension, load, warmup_s=plan.warmup_s,
+        steady_s=plan.step_s * length, slo=plan.slo,
+    )  # fmt: skip
+    path, document = asyncio.run(run_scenario(scenario, plan.source, step_options))
     record = judge_step(
         document, plan.slo, index=index, load=load, result=str(path),
         elapsed_s=time.monotonic() - began, server=server[0], server_why=server[1],
@@ -148,9 +154,12 @@ def _search(
             index = len(entry["steps"]) + 1
             server = _server_state(options.server_pool, contender, last[contender])
             run = 1 + sum(1 for t in trials[contender] if t.load == load)
+            length = step_length(trials[contender], plan.settings)
             _say(progress, f"search {contender} step {index}: {load:g} {unit} ({server[0]})")
             try:
-                record, interrupted = run_step(plan, contender, load, index, options, server, run)
+                record, interrupted = run_step(
+                    plan, contender, load, index, options, server, run, length
+                )
             except RunError as exc:
                 stopped = f"stopped: {exc}"
                 break

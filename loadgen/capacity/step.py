@@ -47,6 +47,7 @@ class StepRecord:
     ran on servers ``started`` for it (the first step), ``restarted`` or ``reused`` from the
     step before, and ``server_why``. ``machine_busy_pct``: how busy the whole machine was
     during the step (a neighbour's work shows here, beside the step's own server CPU).
+    ``steady_s``: how long its measured (steady) phase ran; steps at the knee run longer.
     """
 
     index: int
@@ -66,6 +67,7 @@ class StepRecord:
     server_why: str = ""
     run: int = 1  # the how-many-th run at this load
     machine_busy_pct: float | None = None  # all CPUs, this step's processes and any others
+    steady_s: float | None = None  # the measured phase's length (None: not recorded)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -87,6 +89,14 @@ def _text(value: float | None) -> str:
     if float(value).is_integer():
         return str(int(value))
     return f"{value:.4g}"
+
+
+def steady_seconds(document: Mapping[str, Any]) -> float | None:
+    """How long the run's steady phases lasted, from its scenario (None when it has none)."""
+    phases = (document.get("scenario") or {}).get("phases") or []
+    lengths = [_number(p.get("duration_s")) for p in phases if p.get("kind") == "steady"]
+    known = [length for length in lengths if length is not None]
+    return sum(known) if known else None
 
 
 def served_condition(
@@ -193,6 +203,7 @@ def judge_step(
         slo=checks, figures={key: overall.get(key) for key in FIGURES}, result=result,
         elapsed_s=elapsed_s, server_delay_ms=_number(delay), conditions=conditions,
         server=server, server_why=server_why, run=run_at_load,
+        steady_s=steady_seconds(document),
     )  # fmt: skip
 
 

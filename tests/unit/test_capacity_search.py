@@ -16,6 +16,7 @@ from loadgen.capacity.search import (
     conclude,
     judge,
     next_load,
+    step_length,
 )
 
 System = Callable[[float, int], Outcome]  # (load, how often this load ran before) -> outcome
@@ -297,6 +298,7 @@ def test_judge(outcomes: list[Outcome], confirm: int, expected: tuple[str, bool,
         ({"min_load": 0.0, "start": 1.0}, "minimum load"),
         ({"confirm": -1}, "confirm"),
         ({"max_steps": 0}, "max_steps"),
+        ({"knee_length": 0.5}, "knee length"),
         ({"start": float("nan")}, "finite"),
     ],
 )
@@ -307,3 +309,17 @@ def test_bad_settings_are_named(changes: dict[str, float], words: str) -> None:
 
 def test_good_settings_have_no_problems() -> None:
     assert settings().problems() == []
+
+
+def test_steps_run_longer_once_the_search_reached_the_knee() -> None:
+    """Raising far below the knee: the step duration; after any load failed or could not be
+    measured, ``knee_length`` times it, for every further step (bisection and the votes)."""
+    chosen = settings(knee_length=3.0)
+    assert step_length([], chosen) == 1.0
+    assert step_length([Trial(50.0, "pass"), Trial(100.0, "pass")], chosen) == 1.0
+    assert step_length([Trial(50.0, "pass"), Trial(100.0, "fail")], chosen) == 3.0
+    assert step_length([Trial(100.0, "unknown")], chosen) == 3.0
+    after = [Trial(50.0, "pass"), Trial(100.0, "fail"), Trial(75.0, "pass")]
+    assert step_length(after, chosen) == 3.0
+    assert step_length(after, settings(knee_length=1.0)) == 1.0
+    assert settings().knee_length == 3.0  # the default

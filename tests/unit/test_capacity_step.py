@@ -56,6 +56,16 @@ def test_a_run_within_the_slo_that_kept_up_passes() -> None:
     assert data["p99_ms"] == 20.0 and data["server_delay_ms"] == 4.0 and data["result"] == "r.json"
     assert data["served_ratio"] == 0.995 and data["backlog_at_deadline"] == 0
     assert data["server"] == "started" and data["run"] == 1
+    assert data["steady_s"] is None  # the document holds no scenario
+
+
+def test_a_step_records_how_long_its_measured_phase_ran() -> None:
+    doc = document(GOOD)
+    doc["scenario"] = {"phases": [
+        {"name": "warmup", "kind": "warmup", "duration_s": 2.0},
+        {"name": "steady", "kind": "steady", "duration_s": 15.0},
+    ]}  # fmt: skip
+    assert judge(doc).steady_s == 15.0 and judge(doc).as_dict()["steady_s"] == 15.0
 
 
 def test_an_old_summary_is_judged_by_the_slo_alone() -> None:
