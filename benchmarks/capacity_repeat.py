@@ -7,7 +7,8 @@
 Each search is a full ``bench capacity`` search (the same code path, default settings unless
 given) and writes its own capacity file under ``--out``. Printed per search: the interval
 found (highest pass - lowest fail) with its votes, the steps run and how many reused their
-servers, the wall time and how busy the whole machine was (median over the steps: a
+servers and how many were disturbed by other work on the machine (they do not vote and run
+again), the wall time and how busy the whole machine was (median over the steps: a
 neighbour's work on a shared machine shows there), and the server's CPU time per message on
 its passing steps (ms of CPU per acknowledged message, the median over those steps: a machine
 that got slower or faster between searches shows there, beside the capacity it found); then
@@ -83,7 +84,10 @@ def one_search(args: argparse.Namespace, number: int) -> dict[str, Any]:
         "steps": len(steps), "reused": sum(1 for s in steps if s.get("server") == "reused"),
         "wall_s": wall, "machine_busy_pct": _median([s.get("machine_busy_pct") for s in steps]),
         "knee_length": plan.settings.knee_length,
-        "cpu_ms_per_msg": _median([cpu_ms_per_msg(s) for s in steps if s.get("passed")]),
+        "disturbed": sum(1 for s in steps if s.get("disturbed")),
+        "cpu_ms_per_msg": _median(
+            [cpu_ms_per_msg(s) for s in steps if s.get("passed") and not s.get("disturbed")]
+        ),
     }  # fmt: skip
 
 
@@ -133,7 +137,8 @@ def main() -> int:
             f"{args.contender} search {number}: {row['status']}, interval "
             f"{found.get('pass')} - {found.get('fail')} (votes {found.get('pass_votes')}, "
             f"{found.get('fail_votes')}; spread {found.get('spread') or 0:.1%}), "
-            f"{row['steps']} steps ({row['reused']} on reused servers), {row['wall_s']:.0f} s; "
+            f"{row['steps']} steps ({row['reused']} on reused servers, {row['disturbed']} "
+            f"disturbed), {row['wall_s']:.0f} s; "
             f"machine busy {row['machine_busy_pct']}% (median of its steps); server CPU "
             f"{row['cpu_ms_per_msg']} ms per message (median of its passing steps)",
             flush=True,

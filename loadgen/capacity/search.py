@@ -28,6 +28,11 @@ drains slowly; whether a short step met one decides its verdict, so the boundary
 longer step averages over more of them, which makes pass and fail steeper functions of the
 load. Loads passed while raising, far below the knee, keep the short step.
 
+A disturbed trial (the machine was busy with other work while it ran; see
+:mod:`loadgen.capacity.step`) does not vote: its load is judged as if it had not run, so the
+search runs it again. ``max_steps`` counts it, so a machine that never quiets ends the search
+(``step_limit``).
+
 No I/O, no clock: the caller runs trials and feeds them back.
 """
 
@@ -107,8 +112,12 @@ class SearchSettings:
 
 @dataclass(frozen=True)
 class Trial:
+    """One run at ``load``; ``disturbed``: other work on the machine took the CPU it needed,
+    so it does not vote."""
+
     load: float
     outcome: Outcome
+    disturbed: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,10 +158,15 @@ def judge(outcomes: Sequence[Outcome], confirm: int) -> Judgement:
     return Judgement("undecided", False, runs, 0)
 
 
+def voting(trials: Sequence[Trial]) -> list[Trial]:
+    """The trials that vote: those not disturbed."""
+    return [trial for trial in trials if not trial.disturbed]
+
+
 def judgements(trials: Sequence[Trial], confirm: int) -> dict[float, Judgement]:
-    """Each load tried, with its judgement, in the order first tried."""
+    """Each load tried undisturbed, with its judgement, in the order first tried."""
     by_load: dict[float, list[Outcome]] = {}
-    for trial in trials:
+    for trial in voting(trials):
         by_load.setdefault(trial.load, []).append(trial.outcome)
     return {load: judge(outcomes, confirm) for load, outcomes in by_load.items()}
 
@@ -253,7 +267,7 @@ def _candidate(judged: dict[float, Judgement], settings: SearchSettings) -> floa
 def _to_confirm(trials: Sequence[Trial], judged: dict[float, Judgement]) -> float | None:
     """A load that must run again before the search moves on: a split load, else a bound of
     the interval (the ceiling; the highest pass once there is a ceiling) not yet decided."""
-    for trial in reversed(trials):
+    for trial in reversed(voting(trials)):
         if judged[trial.load].verdict == "undecided":
             return trial.load
     low, ceiling, _, _ = _bracket(judged)
@@ -284,7 +298,7 @@ def next_load(trials: Sequence[Trial], settings: SearchSettings) -> float | None
 
 def at_knee(trials: Sequence[Trial]) -> bool:
     """Whether the search has reached the knee: some load failed or could not be measured."""
-    return any(trial.outcome != "pass" for trial in trials)
+    return any(trial.outcome != "pass" for trial in voting(trials))
 
 
 def step_length(trials: Sequence[Trial], settings: SearchSettings) -> float:

@@ -95,9 +95,8 @@ def run_step(
     record = judge_step(
         document, plan.slo, index=index, load=load, result=str(path),
         elapsed_s=time.monotonic() - began, server=server[0], server_why=server[1],
-        run_at_load=run_at_load,
+        run_at_load=run_at_load, machine_busy_pct=busy_pct(cpu, psutil.cpu_times()),
     )  # fmt: skip
-    record = dataclasses.replace(record, machine_busy_pct=busy_pct(cpu, psutil.cpu_times()))
     interrupted = any("interrupted" in r for r in document.get("partial_reasons", []))
     return record, interrupted
 
@@ -163,7 +162,7 @@ def _search(
             except RunError as exc:
                 stopped = f"stopped: {exc}"
                 break
-            trials[contender].append(Trial(load, record.outcome))
+            trials[contender].append(Trial(load, record.outcome, record.disturbed))
             entry["steps"].append(record.as_dict())
             entry["search_s"] += record.elapsed_s
             last[contender] = record

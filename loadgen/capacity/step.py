@@ -11,10 +11,18 @@ A step passes only when three conditions hold, each recorded in words when it fa
 
 A result written before the load generator measured the served rate and saturation lacks
 those keys: the condition is then ``not judged`` (the step is judged by the SLO alone).
+
+A step is *disturbed* when processes other than its own servers and load generator used more
+than :data:`FOREIGN_CPU_MAX` of a core while it ran (:func:`foreign_cpu_pct`: the whole
+machine's busy time less what the run's own processes used). Its verdict is kept and shown,
+but it does not vote (:mod:`loadgen.capacity.search` runs the load again): on a shared
+two-core machine a neighbour's test run takes the CPU the server needs, and one such step
+deciding a bound moved a whole search by 40 %.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -25,6 +33,11 @@ from loadgen.scenario.expectations import Expectation, evaluate
 
 LOADGEN_BOUND = "loadgen_bound"
 SERVED_RATIO_MIN = 0.98  # a passing step serves at least 98 % of the offered load
+# Percent of one core that processes other than the step's servers and load generator may use
+# during a step before it is disturbed. The allowance covers Redis, the search process, and
+# starting the step's processes: 29-45 % on a quiet two-core machine; a neighbour's test run
+# added 50-125 %.
+FOREIGN_CPU_MAX = 50.0
 Condition = Literal["pass", "fail", "not judged"]
 # The key figures every step keeps (the full record stays in the step's result file).
 FIGURES = (
@@ -68,6 +81,8 @@ class StepRecord:
     run: int = 1  # the how-many-th run at this load
     machine_busy_pct: float | None = None  # all CPUs, this step's processes and any others
     steady_s: float | None = None  # the measured phase's length (None: not recorded)
+    foreign_cpu_pct: float | None = None  # percent of a core used by other processes
+    disturbed: bool = False  # foreign_cpu_pct above FOREIGN_CPU_MAX: this run does not vote
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -97,6 +112,32 @@ def steady_seconds(document: Mapping[str, Any]) -> float | None:
     lengths = [_number(p.get("duration_s")) for p in phases if p.get("kind") == "steady"]
     known = [length for length in lengths if length is not None]
     return sum(known) if known else None
+
+
+def foreign_cpu_pct(
+    document: Mapping[str, Any], machine_busy_pct: float | None, elapsed_s: float
+) -> float | None:
+    """Percent of one core used during the step by processes other than the run's own (its
+    servers and load generator, from the run's resource samples): the whole machine's busy
+    time (``machine_busy_pct`` of all CPUs over ``elapsed_s``) less theirs. None when either
+    is not known."""
+    cpus = _number((document.get("environment") or {}).get("cpu_count"))
+    runs = document.get("runs") or []
+    resources = (runs[0].get("resources") if runs else None) or {}
+    times = [t for t in (_number(v) for v in resources.get("t") or []) if t is not None]
+    processes = resources.get("processes") or {}
+    if machine_busy_pct is None or not cpus or elapsed_s <= 0 or len(times) < 2 or not processes:
+        return None
+    gaps = sorted(b - a for a, b in itertools.pairwise(times))
+    interval = gaps[len(gaps) // 2]  # the sampling interval (1 s)
+    own = sum(
+        value * interval / 100.0
+        for samples in processes.values()
+        for value in (_number(v) for v in samples.get("cpu_percent") or [])
+        if value is not None
+    )
+    busy = machine_busy_pct / 100.0 * cpus * elapsed_s
+    return round(max(0.0, busy - own) / elapsed_s * 100.0, 1)
 
 
 def served_condition(
@@ -155,12 +196,15 @@ def judge_step(
     server: Server = "started",
     server_why: str = "",
     run_at_load: int = 1,
+    machine_busy_pct: float | None = None,
 ) -> StepRecord:
     """Read a step's result document (one contender, one run) into a verdict.
 
     ``unknown`` (never the server's limit): the load generator was the bottleneck (the run's
     validity names ``loadgen_bound``), the run produced no samples, or the load generator
     failed. ``fail``: a server died during the run, or a condition of a pass failed.
+    ``disturbed`` (whatever the outcome): other processes used more than
+    :data:`FOREIGN_CPU_MAX` of a core while it ran (``machine_busy_pct``: all CPUs).
     """
     runs = document.get("runs") or []
     run: Mapping[str, Any] = runs[0] if runs else {}
@@ -197,13 +241,21 @@ def judge_step(
         failed = server_died or "fail" in conditions.values()
         outcome = "fail" if failed else "pass"
     delay = ((document.get("settings") or {}).get("server") or {}).get("delay_ms")
+    foreign = foreign_cpu_pct(document, machine_busy_pct, elapsed_s)
+    disturbed = foreign is not None and foreign > FOREIGN_CPU_MAX
+    if disturbed:
+        reasons.append(
+            f"disturbed: other processes used {foreign:.0f}% of a core while it ran "
+            f"(more than {FOREIGN_CPU_MAX:.0f}%); this run does not vote"
+        )
     return StepRecord(
         index=index, load=load, outcome=outcome, passed=outcome == "pass",
         valid=bool(validity.get("valid")), loadgen_bound=bound, reasons=tuple(reasons),
         slo=checks, figures={key: overall.get(key) for key in FIGURES}, result=result,
         elapsed_s=elapsed_s, server_delay_ms=_number(delay), conditions=conditions,
         server=server, server_why=server_why, run=run_at_load,
-        steady_s=steady_seconds(document),
+        steady_s=steady_seconds(document), machine_busy_pct=machine_busy_pct,
+        foreign_cpu_pct=foreign, disturbed=disturbed,
     )  # fmt: skip
 
 

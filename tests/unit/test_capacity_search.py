@@ -323,3 +323,31 @@ def test_steps_run_longer_once_the_search_reached_the_knee() -> None:
     assert step_length(after, chosen) == 3.0
     assert step_length(after, settings(knee_length=1.0)) == 1.0
     assert settings().knee_length == 3.0  # the default
+
+
+def test_a_disturbed_trial_does_not_vote_and_its_load_runs_again() -> None:
+    """A run the machine's other work disturbed is not counted: the same load runs again,
+    the votes and the knee ignore it, and the answer is what the undisturbed runs say."""
+    chosen = settings(start=100.0, knee_length=3.0)
+    trials = [Trial(100.0, "pass"), Trial(200.0, "fail", disturbed=True)]
+    assert next_load(trials, chosen) == 200.0
+    assert step_length(trials, chosen) == 1.0  # a disturbed failure is not the knee
+    busy_at_first = [Trial(100.0, "fail", disturbed=True)]
+    assert next_load(busy_at_first, chosen) == 100.0
+
+    def noisy(load: float, seen: int) -> Outcome:
+        return "fail" if load > 150 else "pass"
+
+    disturbed_runs = {(200.0, 0), (175.0, 1)}  # these runs met a neighbour's test run
+    trials = []
+    while (load := next_load(trials, chosen)) is not None:
+        run = sum(1 for t in trials if t.load == load)
+        hit = (load, run) in disturbed_runs
+        # a disturbed run fails whatever the load: the neighbour took the server's CPU
+        trials.append(Trial(load, "fail" if hit else noisy(load, run), disturbed=hit))
+    result = conclude(trials, chosen)
+    assert result.status == "found" and result.max_load is not None and result.ceiling
+    assert result.max_load <= 150 < result.ceiling <= result.max_load * 1.05
+    assert sum(t.disturbed for t in trials) >= 1
+    votes = [t for t in trials if t.load == result.ceiling and not t.disturbed]
+    assert result.ceiling_votes == f"{sum(t.outcome == 'fail' for t in votes)}/{len(votes)}"

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from loadgen.capacity.model import parse_slo
-from loadgen.capacity.step import SERVED_RATIO_MIN, StepRecord, judge_step, restart_reason
+from loadgen.capacity.step import (
+    FOREIGN_CPU_MAX,
+    SERVED_RATIO_MIN,
+    StepRecord,
+    foreign_cpu_pct,
+    judge_step,
+    restart_reason,
+)
 
 SLO = parse_slo("p99_ms<100,loss==0")
 
@@ -191,3 +198,45 @@ def test_servers_are_restarted_after_a_step_that_left_something(
 def test_an_old_summary_cannot_vouch_for_its_servers() -> None:
     reason = restart_reason(judge(document(OLD)))
     assert reason is not None and "did not record its backlog" in reason
+
+
+def sampled(
+    doc: dict[str, Any], server: float, loadgen: float, seconds: int = 10
+) -> dict[str, Any]:
+    """``doc`` with a two-CPU environment and resource samples once a second: the server at
+    ``server`` and the load generator at ``loadgen`` percent of a core."""
+    doc["environment"] = {"cpu_count": 2}
+    doc["runs"][0]["resources"] = {
+        "t": [0.5 + i for i in range(seconds)],
+        "processes": {
+            "channels[0]": {"cpu_percent": [server] * seconds},
+            "loadgen[0]": {"cpu_percent": [loadgen] * (seconds - 1) + [None]},
+        },
+    }
+    return doc
+
+
+def test_cpu_used_by_other_processes_is_the_machine_less_the_runs_own() -> None:
+    doc = sampled(document(GOOD), server=90.0, loadgen=10.0)
+    # 10 s on 2 CPUs, 60 % busy: 12 CPU-seconds; own 9 + 0.9: 2.1 s of others = 21 % of a core
+    assert foreign_cpu_pct(doc, 60.0, 10.0) == pytest.approx(21.0)
+    assert foreign_cpu_pct(doc, 40.0, 10.0) == 0.0  # never below zero
+    assert foreign_cpu_pct(doc, None, 10.0) is None
+    assert foreign_cpu_pct(document(GOOD), 60.0, 10.0) is None  # no samples
+
+
+def test_a_step_the_machine_was_busy_with_other_work_during_is_disturbed() -> None:
+    """The verdict stays what was measured; the step is flagged and says why, in words."""
+    doc = sampled(document(GOOD), server=90.0, loadgen=10.0)
+    quiet = judge(doc, machine_busy_pct=60.0)  # 9 s: 10.8 CPU-s less own 9.9: 10 % of a core
+    assert (quiet.outcome, quiet.disturbed, quiet.foreign_cpu_pct) == ("pass", False, 10.0)
+    assert quiet.machine_busy_pct == 60.0 and quiet.reasons == ()
+    busy = judge(doc, machine_busy_pct=90.0)  # 16.2 CPU-s: 6.3 s of others = 70 % of a core
+    assert busy.foreign_cpu_pct == pytest.approx(70.0) and busy.foreign_cpu_pct > FOREIGN_CPU_MAX
+    assert (busy.outcome, busy.passed, busy.disturbed) == ("pass", True, True)
+    assert busy.reasons == (
+        "disturbed: other processes used 70% of a core while it ran (more than 50%); "
+        "this run does not vote",
+    )
+    assert busy.as_dict()["disturbed"] is True and busy.as_dict()["foreign_cpu_pct"] == 70.0
+    assert judge(doc).disturbed is False  # the machine's load not known: not disturbed
