@@ -62,7 +62,7 @@ async def run_sides(
     server_cpus, loadgen_cpus = pinning(options.pin)
     workers = options.workers or default_workers(len(plan.connections), loadgen_cpus)
     partitions = [p for p in partition(plan, workers) if p]
-    asgi = AsgiSettings(ws_per_message_deflate=options.deflate)
+    asgi = AsgiSettings()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_id = f"{name}-{stamp}-{uuid.uuid4().hex[:6]}"
     work_dir = options.out_dir / "runs" / run_id

@@ -120,6 +120,7 @@ def server_config(
         redis_prefix=f"bench-{tag}",
         persistence=scenario.persistence.enabled,
         db_url=db_url,
+        ws_per_message_deflate=options.deflate or base.ws_per_message_deflate,
     )
 
 
@@ -203,7 +204,7 @@ async def _run_scenario(
     if not contenders:
         raise RunError(f"none of {list(options.contenders)} is a contender of {scenario.name!r}")
     kinds = {c: client_kind(scenario, options, c) for c in contenders}
-    asgi = AsgiSettings(ws_per_message_deflate=options.deflate)
+    asgi = AsgiSettings()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_id = f"{scenario.name}-{stamp}-{uuid.uuid4().hex[:6]}"
     out = options.out_dir / f"{run_id}.json"

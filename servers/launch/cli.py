@@ -54,6 +54,8 @@ def serve(
             channels_layer=channels_layer,  # type: ignore[arg-type]
             persistence=persistence,
         )
+        if deflate:
+            config = dataclasses.replace(config, ws_per_message_deflate=True)
         if redis_url:
             config = dataclasses.replace(config, redis_url=redis_url)
         if db_url:
@@ -66,7 +68,7 @@ def serve(
         print("error: --instances > 1 needs --backend redis", file=sys.stderr)
         return 2
     _exit_on_sigterm()
-    asgi = AsgiSettings(ws_per_message_deflate=deflate)
+    asgi = AsgiSettings()
     try:
         group = start_servers(
             contender,

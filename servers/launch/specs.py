@@ -41,12 +41,15 @@ class UnknownContenderError(ValueError):
 
 @dataclass(frozen=True)
 class AsgiSettings:
-    """ASGI server settings, identical for every uvicorn contender and recorded in results."""
+    """ASGI server settings, identical for every uvicorn contender and recorded in results.
+
+    Per-message deflate is not here: every contender negotiates it, the reference server and
+    Node.js too, so it is one ``ServerConfig`` setting (``ws_per_message_deflate``).
+    """
 
     loop: str = "uvloop"
     http: str = "httptools"
     ws: str = "websockets-sansio"
-    ws_per_message_deflate: bool = False
     ws_ping_interval: float = 20.0
     ws_ping_timeout: float = 20.0
     backlog: int = 4096
@@ -107,7 +110,7 @@ def server_spec(
     elif _SERVERS[contender] == "daphne":
         argv = _daphne_argv(python, app, host, port, config, asgi)
     elif _SERVERS[contender] == "node":
-        argv = _node_argv(app, host, port, asgi)
+        argv = _node_argv(app, host, port, config, asgi)
     else:  # the reference server reads its settings from the same BENCH_* environment
         argv = (python, "-m", app, "--host", host, "--port", str(port))
     env = config.to_env()
@@ -144,7 +147,7 @@ def _uvicorn_argv(
         "--ws-max-size",
         str(config.frame_limit_bytes),
         "--ws-per-message-deflate",
-        str(asgi.ws_per_message_deflate).lower(),
+        str(config.ws_per_message_deflate).lower(),
         "--ws-ping-interval",
         str(asgi.ws_ping_interval),
         "--ws-ping-timeout",
@@ -189,8 +192,10 @@ def _daphne_argv(
     )
 
 
-def _node_argv(script: str, host: str, port: int, asgi: AsgiSettings) -> tuple[str, ...]:
-    # Settings come from the same BENCH_* environment; the listen backlog and per-message
-    # deflate follow the uvicorn contenders' settings (Engine.IO pings keep their defaults).
+def _node_argv(
+    script: str, host: str, port: int, config: ServerConfig, asgi: AsgiSettings
+) -> tuple[str, ...]:
+    # Settings come from the same BENCH_* environment; the listen backlog follows the uvicorn
+    # contenders' (Engine.IO pings keep their defaults), per-message deflate the ServerConfig.
     argv = ("node", script, "--host", host, "--port", str(port), "--backlog", str(asgi.backlog))
-    return (*argv, "--deflate") if asgi.ws_per_message_deflate else argv
+    return (*argv, "--deflate") if config.ws_per_message_deflate else argv
