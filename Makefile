@@ -21,8 +21,12 @@ install: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/bench suite --quick
 
+# Two pytest-xdist workers, whole modules each (module-scoped servers start once); the timing
+# measurements still run alone and CPU-heavy tests never beside a timed one (tests/conftest.py).
+# Any failure, and "no tests ran" (exit 5), fails the target.
+TEST_WORKERS ?= 2
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # The HTML report test opens reports in headless Chromium (Debian package chromium).
 chromium:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +67,104 @@ def postgres_url() -> str:
 def prefix() -> str:
     """A Redis key prefix no other test shares."""
     return "t" + uuid.uuid4().hex[:10]
+
+
+# --- parallel runs (`make test` runs pytest-xdist with 2 workers) ------------------------------
+# The pure tests and the functional server tests run two at a time. Three markers keep the
+# measurements as they were when everything ran one test at a time:
+#   alone: a timing measurement (a capacity within 5 %, a 2 ms p50 regression) that runs with
+#          no other test beside it;
+#   heavy: a test that loads both cores (hundreds of busy clients) and so never runs beside a
+#          timed one;
+#   timed: every whole run (tests/run), hostile-client test and slow or re-tried test (TIMING):
+#          these may run beside each other and beside the pure tests, never beside a heavy one.
+# Done with flock(2) on files shared by the workers of one session: a readers-writer lock whose
+# writers (alone, heavy) go first once they wait. Without xdist (a plain `pytest`) nothing waits.
+ALONE = pytest.mark.alone
+HEAVY = pytest.mark.heavy
+TIMED_DIRS = ("tests/run/", "tests/hostile/")
+# Rough seconds per module, from `--durations` on this 2-core machine: the longest modules are
+# handed out first (modules stay whole on one worker: --dist loadscope) so that no long one is
+# left to run last beside an idle worker. A module not listed counts 0.1 s per test.
+MODULE_SECONDS = {
+    "tests/run/test_capacity.py": 180,
+    "tests/contract/test_cross_instance.py": 170,
+    "tests/run/test_bench_run.py": 110,
+    "tests/run/test_faults.py": 110,
+    "tests/report/test_check_slowdown.py": 110,
+    "tests/run/test_check_base.py": 100,
+    "tests/run/test_overload.py": 85,
+    "tests/run/test_calibrate.py": 70,
+    "tests/run/test_remote_workers.py": 40,
+    "tests/hostile/test_robustness_run.py": 40,
+    "tests/contract/test_chat_contract.py": 40,
+    "tests/hostile/test_slow_reader.py": 30,
+    "tests/hostile/test_findings.py": 30,
+    "tests/hostile/test_disconnects.py": 25,
+    "tests/hostile/test_http_limits.py": 25,
+    "tests/contract/test_persistence_postgres.py": 20,
+    "tests/run/test_polling_run.py": 17,
+    "tests/contract/test_polling_contract.py": 15,
+    "tests/launcher/test_launcher.py": 15,
+    "tests/clients/test_live.py": 15,
+    "tests/interop/test_node_client.py": 15,
+}
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist: the modules longest first, each module's tests in their own order."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        counts[_module(item)] = counts.get(_module(item), 0) + 1
+        first.setdefault(_module(item), index)
+    cost = {m: MODULE_SECONDS.get(m, 0.1 * n) for m, n in counts.items()}
+    items.sort(key=lambda item: (-cost[_module(item)], first[_module(item)]))
+
+
+def _turns(item: pytest.Item) -> list[tuple[str, int, bool]]:
+    """(lock file, flock mode, held through the test) in the one order every worker takes."""
+    if item.get_closest_marker("alone"):
+        return [("gate", fcntl.LOCK_EX, True), ("run", fcntl.LOCK_EX, True)]
+    turns = [("gate", fcntl.LOCK_EX, False), ("run", fcntl.LOCK_SH, True)]
+    if item.get_closest_marker("heavy"):
+        turns += [("cpu-gate", fcntl.LOCK_EX, True), ("cpu", fcntl.LOCK_EX, True)]
+    elif (
+        _module(item).startswith(TIMED_DIRS)
+        or item.get_closest_marker("slow")
+        or item.get_closest_marker("flaky")
+    ):
+        turns += [("cpu-gate", fcntl.LOCK_EX, False), ("cpu", fcntl.LOCK_SH, True)]
+    return turns
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """Set-up, call (with its reruns) and teardown of one test, in its turn among the workers."""
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if not run_id:
+        return (yield)
+    where = Path(tempfile.gettempdir()) / f"bench-tests-{run_id}"
+    where.mkdir(exist_ok=True)
+    held: list[int] = []
+    try:
+        for name, mode, keep in _turns(item):
+            fd = os.open(where / name, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(fd, mode)
+            if keep:
+                held.append(fd)
+            else:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+        return (yield)
+    finally:
+        for fd in reversed(held):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)

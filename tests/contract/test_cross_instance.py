@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import TIMING
+from tests.conftest import HEAVY, TIMING
 from tests.contract.conftest import REDIS_DEPLOYMENTS, Running, deploy, open_peer
 
 pytestmark = pytest.mark.integration
@@ -48,6 +48,7 @@ LOG_TROUBLE = re.compile(r"error|exception|traceback|warning|retrying|refused", 
 
 @pytest.mark.slow
 @TIMING
+@HEAVY
 async def test_500_busy_clients_no_redis_error_and_no_drop(two_instances: Running) -> None:
     """Every message reaches every member, no client drops, no server logs an error."""
     tag = uuid.uuid4().hex[:6]

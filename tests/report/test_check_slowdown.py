@@ -1,6 +1,7 @@
 """`bench check` end to end on real runs: an unchanged tree passes, and a contender slowed by
 an injected per-message delay (``BENCH_DELAY_MS_SIO``) is caught. Smoke-sized runs of
-``scenarios/ci-short.yaml`` (sio and reference, 2 repetitions of 4 measured seconds)."""
+``scenarios/ci-short.yaml`` (sio and reference, 2 repetitions of 2 measured seconds, as
+``bench check --base`` in tests/run/test_check_base.py, which catches the same 2 ms)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,16 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TIMING
+from tests.conftest import ALONE, TIMING
 from tests.report.conftest import ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300), TIMING]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300), TIMING, ALONE]
 
 DELAY_MS = "2"
 RUN = (
-    "run", "scenarios/ci-short.yaml", "--smoke", "--repetitions", "2", "--duration", "4",
+    "run", "scenarios/ci-short.yaml", "--smoke", "--repetitions", "2", "--duration", "2",
     "--contender", "sio", "--contender", "reference", "--backend", "memory",
 )  # fmt: skip
 

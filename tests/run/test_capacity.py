@@ -17,7 +17,7 @@ from typing import Any
 import psutil
 import pytest
 
-from tests.conftest import TIMEOUT, TIMING
+from tests.conftest import ALONE, TIMEOUT, TIMING
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +59,7 @@ def server_pids(step: dict[str, Any]) -> list[int]:
 
 
 @TIMING
+@ALONE
 @pytest.mark.timeout(480)  # about 3 minutes: two searches, the bounds decided by majority
 def test_capacity_search_finds_the_known_limit_of_a_delayed_server(tmp_path: Path) -> None:
     """Both servers run with ``BENCH_DELAY_MS=20``: every ``msg`` blocks the server's event
