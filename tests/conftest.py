@@ -83,9 +83,9 @@ def prefix() -> str:
 ALONE = pytest.mark.alone
 HEAVY = pytest.mark.heavy
 TIMED_DIRS = ("tests/run/", "tests/hostile/")
-# Rough seconds per module, from `--durations` on this 2-core machine: the longest modules are
-# handed out first (modules stay whole on one worker: --dist loadscope) so that no long one is
-# left to run last beside an idle worker. A module not listed counts 0.1 s per test.
+# Rough seconds per module, from `--durations` on this 2-core machine: within each kind the longest
+# modules are handed out first (modules stay whole on one worker: --dist loadscope) so that no long
+# one is left to run last beside an idle worker. A module not listed counts 0.1 s per test.
 MODULE_SECONDS = {
     "tests/run/test_capacity.py": 180,
     "tests/contract/test_cross_instance.py": 170,
@@ -115,32 +115,47 @@ def _module(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[0]
 
 
+KINDS = ("alone", "timed", "heavy", "free")  # also the order the modules are handed out in
+
+
+def _kind(item: pytest.Item) -> str:
+    if item.get_closest_marker("alone"):
+        return "alone"
+    if item.get_closest_marker("heavy"):
+        return "heavy"
+    timed = item.get_closest_marker("slow") or item.get_closest_marker("flaky")
+    return "timed" if timed or _module(item).startswith(TIMED_DIRS) else "free"
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist: the modules longest first, each module's tests in their own order."""
+    """Under xdist, the order the modules are handed out in: those with a test that runs alone
+    first (the other worker waits anyway), then the timed ones (they pair up), then the heavy
+    one beside the free ones (pure and functional tests); longest first within each; each
+    module's tests in their own order."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
+    rank: dict[str, int] = {}
     for index, item in enumerate(items):
-        counts[_module(item)] = counts.get(_module(item), 0) + 1
-        first.setdefault(_module(item), index)
+        module = _module(item)
+        counts[module] = counts.get(module, 0) + 1
+        first.setdefault(module, index)
+        rank[module] = min(rank.get(module, len(KINDS)), KINDS.index(_kind(item)))
     cost = {m: MODULE_SECONDS.get(m, 0.1 * n) for m, n in counts.items()}
-    items.sort(key=lambda item: (-cost[_module(item)], first[_module(item)]))
+    items.sort(key=lambda it: (rank[_module(it)], -cost[_module(it)], first[_module(it)]))
 
 
 def _turns(item: pytest.Item) -> list[tuple[str, int, bool]]:
     """(lock file, flock mode, held through the test) in the one order every worker takes."""
-    if item.get_closest_marker("alone"):
+    kind = _kind(item)
+    if kind == "alone":
         return [("gate", fcntl.LOCK_EX, True), ("run", fcntl.LOCK_EX, True)]
     turns = [("gate", fcntl.LOCK_EX, False), ("run", fcntl.LOCK_SH, True)]
-    if item.get_closest_marker("heavy"):
+    if kind == "heavy":
         turns += [("cpu-gate", fcntl.LOCK_EX, True), ("cpu", fcntl.LOCK_EX, True)]
-    elif (
-        _module(item).startswith(TIMED_DIRS)
-        or item.get_closest_marker("slow")
-        or item.get_closest_marker("flaky")
-    ):
+    elif kind == "timed":
         turns += [("cpu-gate", fcntl.LOCK_EX, False), ("cpu", fcntl.LOCK_SH, True)]
     return turns
 
