@@ -26,7 +26,14 @@ from loadgen.capacity.conclusion import comparison, maximum
 from loadgen.capacity.model import STEP_GRACE_S, scenario_at, unit_of
 from loadgen.capacity.request import SearchPlan
 from loadgen.capacity.search import Trial, conclude, next_load, step_length
-from loadgen.capacity.step import SERVED_RATIO_MIN, Server, StepRecord, judge_step, restart_reason
+from loadgen.capacity.step import (
+    FOREIGN_CPU_MAX,
+    SERVED_RATIO_MIN,
+    Server,
+    StepRecord,
+    judge_step,
+    restart_reason,
+)
 from loadgen.measure import environment
 from loadgen.run.runner import ROOT, RunError, RunOptions, run_scenario
 from loadgen.run.server_pool import ServerPool
@@ -108,6 +115,22 @@ def busy_pct(before: Any, after: Any) -> float | None:
     return round(100.0 * (1 - idle / total), 1) if total > 0 else None
 
 
+def wait_for_quiet(progress: TextIO | None, timeout_s: float = 60.0) -> None:
+    """After a disturbed step: wait (at most ``timeout_s``) until the machine, between steps,
+    is busy with less than :data:`FOREIGN_CPU_MAX` of a core, so the load is not re-run into
+    the same neighbour's work."""
+    cores = psutil.cpu_count() or 1
+    deadline = time.monotonic() + timeout_s
+    said = False
+    while (busy := psutil.cpu_percent(interval=1.0) * cores) > FOREIGN_CPU_MAX:
+        if time.monotonic() > deadline:
+            _say(progress, f"the machine is still busy ({busy:.0f}% of a core); running anyway")
+            return
+        if not said:
+            _say(progress, f"waiting for a quiet machine (other work: {busy:.0f}% of a core)")
+            said = True
+
+
 def _server_state(
     pool: ServerPool | None, name: str, last: StepRecord | None
 ) -> tuple[Server, str]:
@@ -151,7 +174,10 @@ def _search(
                 continue
             entry = document["contenders"][contender]
             index = len(entry["steps"]) + 1
-            server = _server_state(options.server_pool, contender, last[contender])
+            previous = last[contender]
+            if previous is not None and previous.disturbed:
+                wait_for_quiet(progress)
+            server = _server_state(options.server_pool, contender, previous)
             run = 1 + sum(1 for t in trials[contender] if t.load == load)
             length = step_length(trials[contender], plan.settings)
             _say(progress, f"search {contender} step {index}: {load:g} {unit} ({server[0]})")
