@@ -44,10 +44,10 @@ class Workload:
         self.due = 0  # messages the open-loop schedule wanted sent so far
         self.running = True
 
-    def on_message(self, data: dict[str, Any], received: float) -> None:
+    def on_message(self, _data: dict[str, Any], _received: float) -> None:
         self.events += 1
 
-    def on_ack(self, reply: dict[str, Any], received: float) -> None:
+    def on_ack(self, _reply: dict[str, Any], _received: float) -> None:
         self.events += 1
         self.acked += 1
 
@@ -74,7 +74,7 @@ class Workload:
                 client.send_nowait(f"r{i}", 0, 0.0, self.body, on_ack)
 
     def resender(self, client: Any, room: str) -> Any:
-        def on_ack(reply: dict[str, Any], received: float) -> None:
+        def on_ack(_reply: dict[str, Any], _received: float) -> None:
             self.events += 1
             self.acked += 1
             if self.running:

@@ -216,7 +216,7 @@ def client_code_cost(kind: str, n: int = 200_000) -> float:
         acks = [b'{"type":"ack","ref":%d,"ok":true,"id":1}' % (i + 1) for i in range(n)]
         frame = orjson.dumps({"type": "msg", **delivery})
     client._opened(_NullTransport())
-    client.on_message = lambda data, received: None
+    client.on_message = lambda _data, _received: None
     on_ack = client.on_message
     start = time.process_time()
     for i in range(n):

@@ -75,7 +75,7 @@ def _notes(document: dict[str, Any]) -> tuple[list[str], list[str]]:
 def _sigterm_as_interrupt() -> Iterator[None]:
     """A cancelled CI job sends SIGTERM: clean up (servers, worktree) as on Ctrl-C."""
 
-    def interrupt(signum: int, frame: object) -> None:
+    def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, interrupt)

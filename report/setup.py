@@ -81,19 +81,21 @@ def pinning_text(doc: Document) -> str:
 
 Row = Callable[[dict[str, Any], list[str]], str]
 _ENVIRONMENT_ROWS: tuple[tuple[str, Row], ...] = (
-    ("results", lambda e, n: ", ".join(n)),
-    ("host", lambda e, n: str(e.get("host"))),
-    ("CPU", lambda e, n: f"{e.get('cpu_model')} x {e.get('cpu_count')}"),
-    ("memory", lambda e, n: f"{(e.get('memory_bytes') or 0) / 2**30:.1f} GiB"),
-    ("OS", lambda e, n: str(e.get("os"))),
-    ("Python", lambda e, n: f"{e.get('python')} ({e.get('python_implementation')})"),
-    ("packages", lambda e, n: ", ".join(f"{k} {v}" for k, v in e.get("packages", {}).items())),
+    ("results", lambda _e, n: ", ".join(n)),
+    ("host", lambda e, _n: str(e.get("host"))),
+    ("CPU", lambda e, _n: f"{e.get('cpu_model')} x {e.get('cpu_count')}"),
+    ("memory", lambda e, _n: f"{(e.get('memory_bytes') or 0) / 2**30:.1f} GiB"),
+    ("OS", lambda e, _n: str(e.get("os"))),
+    ("Python", lambda e, _n: f"{e.get('python')} ({e.get('python_implementation')})"),
+    ("packages", lambda e, _n: ", ".join(f"{k} {v}" for k, v in e.get("packages", {}).items())),
     (
         "npm packages (sio-node)",
-        lambda e, n: ", ".join(f"{k} {v}" for k, v in (e.get("npm_packages") or {}).items()) or "-",
+        lambda e, _n: (
+            ", ".join(f"{k} {v}" for k, v in (e.get("npm_packages") or {}).items()) or "-"
+        ),
     ),
-    ("git commit", lambda e, n: str(e.get("git_commit"))),
-    ("fingerprint", lambda e, n: ""),
+    ("git commit", lambda e, _n: str(e.get("git_commit"))),
+    ("fingerprint", lambda _e, _n: ""),
 )
 
 

@@ -120,7 +120,7 @@ class _StopAfterKnee:
         self.bad_since: float | None = None
         self.stopped_at: float | None = None
 
-    def __call__(self, contender: str, tick: dict[str, Any]) -> None:
+    def __call__(self, _contender: str, tick: dict[str, Any]) -> None:
         t = float(tick["t"])
         if self.stopped_at is not None or t < 2.0:
             return

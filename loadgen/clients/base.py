@@ -76,7 +76,7 @@ class RequestMethods:
     """The contract's requests, written once for every client: each is one ``_call``."""
 
     async def _call(self, kind: str, data: object) -> Reply:
-        raise TypeError(f"{type(self).__name__} must define _call")
+        raise NotImplementedError(f"{type(self).__name__} must define _call")
 
     async def join(self, room: str) -> Reply:
         return await self._call("join", {"room": room})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from loadgen.clients.base import (
@@ -28,7 +29,7 @@ from loadgen.clients.transports import DEFAULT_LIBRARY, Transport
 T = TypeVar("T")
 
 
-def _closed_send(data: bytes) -> None:
+def _closed_send(_data: bytes) -> None:
     raise ClientClosed("not connected")
 
 
@@ -50,7 +51,8 @@ class ClientCore(RequestMethods, ABC):
         self.connected = False
         self.user: str | None = None
         self._transport: Transport | None = None
-        self._send_text = _closed_send  # the transport's, bound once: the hot path's sender
+        # the transport's, bound once: the hot path's sender
+        self._send_text: Callable[[bytes], None] = _closed_send
         self._next_id = 0
         self._pending: dict[Any, AckCallback] = {}  # ack id (sio) or ref (Channels) -> callback
         self._waiting: set[asyncio.Future[Any]] = set()  # awaited by _call or connect
@@ -79,7 +81,7 @@ class ClientCore(RequestMethods, ABC):
     async def _call(self, kind: str, data: object) -> Reply:
         future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
 
-        def resolve(reply: Reply, received: float) -> None:
+        def resolve(reply: Reply, _received: float) -> None:
             if not future.done():
                 future.set_result(reply)
 

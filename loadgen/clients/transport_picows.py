@@ -75,7 +75,7 @@ async def open_picows(
                 data, self.parts = b"".join(self.parts), None
                 (sink.on_text if self.part_type is text else sink.on_binary)(data, received)
 
-        def on_ws_disconnected(self, transport: Any) -> None:
+        def on_ws_disconnected(self, _transport: Any) -> None:
             sink.on_closed(self.reason)
 
     try:

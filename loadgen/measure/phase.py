@@ -10,7 +10,6 @@ from loadgen.measure.accounting import DeliveryCounts
 from loadgen.measure.saturation import Saturation
 from loadgen.measure.served import WindowFlow
 from loadgen.measure.stats import LatencyHistogram, censored_summary
-from loadgen.plan.model import PhaseWindow
 from loadgen.scenario.expectations import evaluate
 
 # A run is invalid (loadgen_bound) when the load generator fell behind its plan by more than
@@ -21,7 +20,6 @@ LOADGEN_CPU_LIMIT_PCT = 90.0
 
 def phase_summary(
     merged_phase: dict[str, Any],
-    window: PhaseWindow,
     *,
     connect: LatencyHistogram,
     connect_errors: int,

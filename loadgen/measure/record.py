@@ -98,7 +98,7 @@ def build_run_record(
         figures = server_figures(outcome.resources, window.start_s, window.end_s)
         judged = _judge(phase, window, rows, figures, grace)
         summary, censored = phase_summary(
-            phase, window, connect=merged["connect"], connect_errors=connect_errors,
+            phase, connect=merged["connect"], connect_errors=connect_errors,
             errors=errors, dropped=dropped,
             server={**figures, "server_errors": server_errors,
                     "rss_kb_per_conn": outcome.rss_per_connection_kb or math.nan},
@@ -185,7 +185,7 @@ def _overall(
     figures = server_figures(outcome.resources, window.start_s, window.end_s)
     judged = _judge(combined, window, merged["timeseries"].rows(), figures, merged["grace"])
     summary, censored = phase_summary(
-        combined, window, connect=merged["connect"], connect_errors=connect_errors,
+        combined, connect=merged["connect"], connect_errors=connect_errors,
         errors=errors, dropped=dropped,
         server={**figures, "server_errors": server_errors,
                 "rss_kb_per_conn": outcome.rss_per_connection_kb or math.nan},

@@ -60,7 +60,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         finally:
             await asyncio.shield(self.disconnect(1006))
 
-    async def disconnect(self, code: int) -> None:
+    async def disconnect(self, _code: int) -> None:
         member = self.member
         if member is None:
             return

@@ -12,7 +12,7 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 HEALTH_PATH = "/healthz"
 
 
-async def health_app(scope: Scope, receive: Receive, send: Send) -> None:
+async def health_app(scope: Scope, _receive: Receive, send: Send) -> None:
     if scope["type"] != "http":
         return
     found = scope.get("path") == HEALTH_PATH

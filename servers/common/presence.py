@@ -42,7 +42,7 @@ class MemoryPresence:
     async def add(self, room: str, user: str, conn: str) -> None:
         self._rooms.setdefault(room, {})[conn] = user
 
-    async def remove(self, room: str, user: str, conn: str) -> None:
+    async def remove(self, room: str, _user: str, conn: str) -> None:
         conns = self._rooms.get(room)
         if conns is None:
             return

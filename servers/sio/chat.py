@@ -71,7 +71,7 @@ def build_server(config: ServerConfig) -> ChatServer:
         return error.payload()
 
     @sio.event
-    async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
+    async def connect(sid: str, _environ: dict[str, Any], auth: Any) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             members[sid] = authenticate(token, config)

@@ -71,7 +71,7 @@ async def test_delivery_reaches_on_message_with_receive_time() -> None:
 
 async def test_binary_send_and_binary_delivery() -> None:
     client, transport, seen = opened()
-    client.send_nowait("r", 1, 1.0, b"\x00\xff", lambda reply, t: None)
+    client.send_nowait("r", 1, 1.0, b"\x00\xff", lambda _reply, _t: None)
     header, body = split_binary_frame(transport.binary[0])
     assert orjson.loads(header) == {"type": "msg", "ref": 1, "room": "r", "id": 1, "ts": 1.0}
     assert body == b"\x00\xff" and transport.text == []
@@ -85,7 +85,7 @@ async def test_binary_send_and_binary_delivery() -> None:
 async def test_error_frame_is_normalized_for_its_request_else_goes_to_on_error() -> None:
     client, _, seen = opened()
     replies: list[Any] = []
-    client.send_nowait("r", 1, 1.0, "x", lambda reply, t: replies.append(reply))
+    client.send_nowait("r", 1, 1.0, "x", lambda reply, _t: replies.append(reply))
     client.on_text(b'{"type":"error","ref":1,"code":"not_member","message":"m"}', 1.0)
     client.on_text(b'{"type":"error","ref":null,"code":"bad_request","message":"b"}', 1.0)
     client.on_text(b'{"type":"error","ref":[1],"code":"bad_request","message":"c"}', 1.0)

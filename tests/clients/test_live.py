@@ -125,7 +125,7 @@ async def test_acks_match_under_200_concurrent_send_nowait(spec: tuple[str, str,
     done = asyncio.Event()
 
     def on_ack_for(msg_id: int) -> Any:
-        def on_ack(reply: dict[str, Any], received: float) -> None:
+        def on_ack(reply: dict[str, Any], _received: float) -> None:
             acked[msg_id] = reply
             if len(acked) == 200:
                 done.set()

@@ -65,7 +65,7 @@ async def test_delivery_reaches_on_message_with_receive_time() -> None:
 
 async def test_binary_send_and_binary_delivery() -> None:
     client, transport, seen = opened()
-    client.send_nowait("r", 1, 1.0, b"\x00\xff", lambda reply, t: None)
+    client.send_nowait("r", 1, 1.0, b"\x00\xff", lambda _reply, _t: None)
     assert transport.text == [
         b'451-1["msg",{"room":"r","id":1,"ts":1.0,"body":{"_placeholder":true,"num":0}}]'
     ]
@@ -85,7 +85,7 @@ async def test_error_event_reaches_on_error() -> None:
 async def test_custom_namespace_prefixes_and_ignores_other_namespaces() -> None:
     client, transport, seen = opened("/chat")
     got: list[Any] = []
-    client.send_nowait("r", 1, 1.0, "x", lambda reply, t: got.append(reply))
+    client.send_nowait("r", 1, 1.0, "x", lambda reply, _t: got.append(reply))
     assert transport.text[0].startswith(b'42/chat,1["msg"')
     client.on_text(b'42["msg",{"id":"other-namespace"}]', 1.0)
     client.on_text(b'43/chat,1[{"ok":true}]', 1.0)

@@ -42,7 +42,7 @@ def version_key(module: ModuleType) -> str:
     return str(module.FORMAT.version_key)
 
 
-def a_good_document(module: ModuleType, tmp_path: Path) -> dict[str, Any]:
+def a_good_document(module: ModuleType) -> dict[str, Any]:
     if module is calibration:
         return calibration.new(CALIBRATION)
     source = next(files for m, files in TODAY if m is module)[0]
@@ -77,7 +77,7 @@ def test_an_unversioned_scale_summary_is_version_1() -> None:
 def test_round_trip_writes_the_current_version_atomically(
     module: ModuleType, tmp_path: Path
 ) -> None:
-    doc = a_good_document(module, tmp_path)
+    doc = a_good_document(module)
     path = tmp_path / "sub" / "doc.json"
     module.write(path, doc)
     assert module.load(path) == doc
@@ -91,7 +91,7 @@ def test_another_kind_is_refused_naming_file_kind_and_what_is_accepted(
     module: ModuleType, tmp_path: Path
 ) -> None:
     path = tmp_path / "other.json"
-    path.write_text(json.dumps({**a_good_document(module, tmp_path), "kind": "something-else"}))
+    path.write_text(json.dumps({**a_good_document(module), "kind": "something-else"}))
     with pytest.raises(DocumentError) as caught:
         module.load(path)
     message = str(caught.value)
@@ -103,7 +103,7 @@ def test_another_kind_is_refused_naming_file_kind_and_what_is_accepted(
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
 def test_a_newer_version_is_refused(module: ModuleType, tmp_path: Path) -> None:
     path = tmp_path / "newer.json"
-    newer = {**a_good_document(module, tmp_path), version_key(module): 99}
+    newer = {**a_good_document(module), version_key(module): 99}
     path.write_text(json.dumps(newer))
     with pytest.raises(DocumentError) as caught:
         module.load(path)
@@ -117,7 +117,7 @@ def test_a_newer_version_is_refused(module: ModuleType, tmp_path: Path) -> None:
 def test_a_missing_version_is_refused_where_every_file_had_one(
     module: ModuleType, tmp_path: Path
 ) -> None:
-    doc = a_good_document(module, tmp_path)
+    doc = a_good_document(module)
     del doc[version_key(module)]
     path = tmp_path / "unversioned.json"
     path.write_text(json.dumps(doc))
@@ -142,7 +142,7 @@ def test_not_json_and_not_an_object_are_refused_naming_the_file(
 
 
 def test_writing_refuses_another_kind_or_version(tmp_path: Path) -> None:
-    doc = a_good_document(result, tmp_path)
+    doc = a_good_document(result)
     with pytest.raises(ValueError, match="refusing to write"):
         result.write(tmp_path / "r.json", {**doc, "schema_version": 1})
     with pytest.raises(ValueError, match="refusing to write"):

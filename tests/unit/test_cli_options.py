@@ -55,7 +55,7 @@ def test_compare_min_effect_calls_smaller_changes_noise(tmp_path: Path) -> None:
 def test_run_deflate_reaches_the_run_options(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[RunOptions] = []
 
-    def run_files(paths: object, cli: object, options: RunOptions, **_: object) -> int:
+    def run_files(_paths: object, _cli: object, options: RunOptions, **_: object) -> int:
         seen.append(options)
         return 0
 

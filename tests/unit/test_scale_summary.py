@@ -32,7 +32,7 @@ def fake_result(instances: int) -> dict[str, Any]:
 
 @pytest.fixture
 def summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    async def run_scenario(scenario: Any, source: str, options: RunOptions) -> Any:
+    async def run_scenario(scenario: Any, _source: str, options: RunOptions) -> Any:
         doc = fake_result(scenario.instances)
         return options.out_dir / f"{doc['run_id']}.json", doc
 
