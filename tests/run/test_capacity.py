@@ -60,7 +60,7 @@ def server_pids(step: dict[str, Any]) -> list[int]:
 
 @TIMING
 @ALONE
-@pytest.mark.timeout(480)  # about 3 minutes: two searches, the bounds decided by majority
+@pytest.mark.timeout(600)  # about 4 minutes: two searches, the bounds decided by majority
 def test_capacity_search_finds_the_known_limit_of_a_delayed_server(tmp_path: Path) -> None:
     """Both servers run with ``BENCH_DELAY_MS=20``: every ``msg`` blocks the server's event
     loop for 20 ms once, so one server process handles at most 1000 / 20 = 50 msgs/s, less
@@ -71,7 +71,8 @@ def test_capacity_search_finds_the_known_limit_of_a_delayed_server(tmp_path: Pat
     The search (majority of 3 at the bounds) must land within 5 % of the rate the server
     actually served when overloaded (the served rate of its failing steps, measured by receive
     time), and at or below the computed ceiling of 50 msgs/s. To stay short it starts at 40
-    msgs/s, steps by 1.25, stops at 5 % precision and runs 1 s + 2 s per step.
+    msgs/s, steps by 1.25, stops at 5 % precision and runs 1 s + 2 s per step, 1 s + 6 s once
+    a load failed (the knee).
     """
     began = time.monotonic()
     doc = capacity(
@@ -100,6 +101,9 @@ def test_capacity_search_finds_the_known_limit_of_a_delayed_server(tmp_path: Pat
         assert found["interval"]["pass_votes"] in ("2/2", "2/3")
         assert found["interval"]["fail_votes"] in ("2/2", "2/3")
         assert steps[0]["server"] == "started" and steps[0]["outcome"] == "pass"
+        knee = next(i for i, s in enumerate(steps) if s["outcome"] != "pass" and not s["disturbed"])
+        assert {s["steady_s"] for s in steps[: knee + 1]} == {2.0}, steps  # raising: the step
+        assert {s["steady_s"] for s in steps[knee + 1 :]} <= {6.0}, steps  # then 3 x longer
         for before, step in itertools.pairwise(steps):
             assert step["server_delay_ms"] == DELAY_MS and Path(step["result"]).is_file()
             assert step["valid"] and step["outcome"] in ("pass", "fail")
