@@ -72,8 +72,8 @@ def prefix() -> str:
 # --- parallel runs (`make test` runs pytest-xdist with 2 workers) ------------------------------
 # The pure tests and the functional server tests run two at a time. Three markers keep the
 # measurements as they were when everything ran one test at a time:
-#   alone: a timing measurement (a capacity within 5 %; a 2 ms p50 regression against a
-#          baseline run earlier, not interleaved) that runs with no other test beside it;
+#   alone: a timing measurement (a capacity within 5 %, a 2 ms p50 regression) that runs with
+#          no other test beside it;
 #   heavy: a test that loads both cores (hundreds of busy clients) and so never runs beside a
 #          timed one;
 #   timed: every whole run (tests/run), hostile-client test and slow or re-tried test (TIMING):

@@ -11,7 +11,7 @@ from commands.run import run_files
 from commands.suite import SuiteSettings, run_suite
 from loadgen.calibrate.ramp import CalibrationOptions, calibrate
 from loadgen.run.runner import RunOptions
-from tests.conftest import TIMING
+from tests.conftest import ALONE, TIMING
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -20,6 +20,7 @@ CEILING = 1000.0 / DELAY_MS  # 50 msgs/s from the delay alone; the server's own 
 
 
 @TIMING
+@ALONE
 def test_calibration_finds_a_delayed_servers_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from loadgen.abtest.trees import TreeError, base_tree, current_side
-from tests.conftest import TIMING
+from tests.conftest import ALONE, TIMING
 from tests.report.conftest import ROOT
 
 SHORT = ("--contender", "sio", "--repetitions", "2", "--duration", "2", "--allow-dirty")
@@ -97,6 +97,7 @@ def run_check(tmp_path: Path, env: dict[str, str] | None = None) -> tuple[int, s
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 @TIMING
+@ALONE
 def test_an_unchanged_tree_passes(tmp_path: Path) -> None:
     status, text, data = run_check(tmp_path)
     assert status == 0, text
@@ -112,6 +113,7 @@ def test_an_unchanged_tree_passes(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 @TIMING
+@ALONE
 def test_a_delay_in_the_current_side_fails(tmp_path: Path) -> None:
     status, text, data = run_check(tmp_path, env={"BENCH_DELAY_MS_SIO": "2"})
     assert status == 1, text
