@@ -335,16 +335,14 @@ def test_a_disturbed_trial_does_not_vote_and_its_load_runs_again() -> None:
     busy_at_first = [Trial(100.0, "fail", disturbed=True)]
     assert next_load(busy_at_first, chosen) == 100.0
 
-    def noisy(load: float, seen: int) -> Outcome:
-        return "fail" if load > 150 else "pass"
-
+    server = limit(150.0)
     disturbed_runs = {(200.0, 0), (175.0, 1)}  # these runs met a neighbour's test run
     trials = []
     while (load := next_load(trials, chosen)) is not None:
         run = sum(1 for t in trials if t.load == load)
         hit = (load, run) in disturbed_runs
         # a disturbed run fails whatever the load: the neighbour took the server's CPU
-        trials.append(Trial(load, "fail" if hit else noisy(load, run), disturbed=hit))
+        trials.append(Trial(load, "fail" if hit else server(load, run), disturbed=hit))
     result = conclude(trials, chosen)
     assert result.status == "found" and result.max_load is not None and result.ceiling
     assert result.max_load <= 150 < result.ceiling <= result.max_load * 1.05
