@@ -147,6 +147,19 @@ class LatencyHistogram:
         """The value at ``percentile`` (0..100): the highest value of its HDR bucket."""
         return int(self._synced().get_value_at_percentile(percentile))
 
+    def _mean_us(self, hist: HdrHistogram) -> float:
+        """``hist.get_mean_value()``, the same figure (each bucket at its median equivalent
+        value), from the counts array: hdrh's iterator took about 0.25 s per histogram."""
+        counts = memoryview(self._counts).cast("B").cast("Q").tolist()
+        total = 0
+        for index, n in enumerate(counts):
+            if n:
+                value = hist.get_value_from_index(index)
+                low = hist.get_lowest_equivalent_value(value)
+                size = hist.get_highest_equivalent_value(value) - low + 1
+                total += n * (low + (size >> 1))
+        return total / int(hist.total_count)
+
     def summary(self) -> LatencySummary:
         hist = self._synced()
         if hist.total_count == 0:
@@ -156,7 +169,7 @@ class LatencyHistogram:
         return LatencySummary(
             count=int(hist.total_count),
             min_ms=hist.get_min_value() / 1000,
-            mean_ms=hist.get_mean_value() / 1000,
+            mean_ms=self._mean_us(hist) / 1000,
             p50_ms=p50,
             p90_ms=p90,
             p99_ms=p99,
