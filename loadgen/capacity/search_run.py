@@ -25,7 +25,7 @@ from documents import capacity as capacity_doc
 from loadgen.capacity.conclusion import comparison, maximum
 from loadgen.capacity.model import STEP_GRACE_S, scenario_at, unit_of
 from loadgen.capacity.request import SearchPlan
-from loadgen.capacity.search import Trial, conclude, next_load, step_length
+from loadgen.capacity.search import conclude, next_load, step_length
 from loadgen.capacity.step import (
     FOREIGN_CPU_MAX,
     SERVED_RATIO_MIN,
@@ -34,6 +34,7 @@ from loadgen.capacity.step import (
     judge_step,
     restart_reason,
 )
+from loadgen.capacity.votes import Trial
 from loadgen.measure import environment
 from loadgen.run.runner import ROOT, RunError, RunOptions, run_scenario
 from loadgen.run.server_pool import ServerPool

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from loadgen.capacity.search import Outcome
+from loadgen.capacity.votes import Outcome
 from loadgen.scenario.expectations import Expectation, evaluate
 
 LOADGEN_BOUND = "loadgen_bound"

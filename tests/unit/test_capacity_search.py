@@ -9,15 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from loadgen.capacity.search import (
-    Outcome,
-    SearchSettings,
-    Trial,
-    conclude,
-    judge,
-    next_load,
-    step_length,
-)
+from loadgen.capacity.search import SearchSettings, conclude, next_load, step_length
+from loadgen.capacity.votes import Outcome, Trial, judge
 
 System = Callable[[float, int], Outcome]  # (load, how often this load ran before) -> outcome
 
