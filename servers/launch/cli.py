@@ -83,10 +83,10 @@ def serve(
         print(f"error: {exc}", file=sys.stderr)
         return 1
     with group:
-        for server in group.servers:
-            print(f"{server.describe()} (pid {server.pid}, log {server.log_path})", flush=True)
-        print(f"backend: {config.backend}; press Ctrl-C to stop", flush=True)
-        try:
+        try:  # from the first listen line on, Ctrl-C is a clean stop (tests send it right after)
+            for server in group.servers:
+                print(f"{server.describe()} (pid {server.pid}, log {server.log_path})", flush=True)
+            print(f"backend: {config.backend}; press Ctrl-C to stop", flush=True)
             while True:
                 group.check_alive()
                 time.sleep(0.5)
