@@ -28,7 +28,14 @@ def bench(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        # Ctrl-C as from a terminal: a test run started in the background (``make test &``)
+        # inherits SIGINT ignored, and so would bench, which then could not be interrupted
+        preexec_fn=_sigint_default,
     )
+
+
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def result_of(output: str) -> dict:
