@@ -92,18 +92,11 @@ def build_run_record(
     dropped = sum(merged["dropped"].values())
     server_errors = logs["errors"] + logs["warnings"]
     rows = merged["timeseries"].rows()
-    grace = merged["grace"]
     phases = []
     for window, phase in zip(plan.phases, merged["phases"], strict=True):
-        figures = server_figures(outcome.resources, window.start_s, window.end_s)
-        judged = _judge(phase, window, rows, figures, grace)
-        summary, censored = phase_summary(
-            phase, connect=merged["connect"], connect_errors=connect_errors,
-            errors=errors, dropped=dropped,
-            server={**figures, "server_errors": server_errors,
-                    "rss_kb_per_conn": outcome.rss_per_connection_kb or math.nan},
-            **judged,
-        )  # fmt: skip
+        summary, censored, judged_saturation = _summarise(
+            phase, window, rows, merged, outcome, (connect_errors, errors, dropped, server_errors)
+        )
         phases.append(
             {
                 "name": window.name,
@@ -116,7 +109,7 @@ def build_run_record(
                 },
                 "accounting": phase["accounting"].as_dict(),
                 "censored": censored,
-                "saturation": judged["saturation"].as_dict(),
+                "saturation": judged_saturation.as_dict(),
             }
         )
     overall, overall_censored, saturation = _overall(
@@ -130,7 +123,7 @@ def build_run_record(
         overall=overall,
         censored=overall_censored,
         saturation=saturation.as_dict(),
-        grace=grace,
+        grace=merged["grace"],
         expectations=check_expectations(list(scenario.expectations), overall),
         connect={
             "histogram": merged["connect"].encode(),
@@ -182,11 +175,29 @@ def _overall(
     combined["accounting"] = counts
     first, last = plan.phases[chosen[0]], plan.phases[chosen[-1]]
     window = PhaseWindow(-1, "measured", "measured", first.start_s, last.end_s, 1.0, 1.0)
+    rows = merged["timeseries"].rows()
+    return _summarise(
+        combined, window, rows, merged, outcome, (connect_errors, errors, dropped, server_errors)
+    )
+
+
+def _summarise(
+    phase: dict[str, Any],
+    window: PhaseWindow,
+    rows: list[SecondRow],
+    merged: dict[str, Any],
+    outcome: RunOutcome,
+    errors: tuple[int, int, int, int],
+) -> tuple[dict[str, Any], list[str], Saturation]:
+    """One window's summary, censored keys and saturation: its server figures, its judgement
+    (flow, saturation, floor) and the phase figures. ``errors``: connect errors, errors,
+    dropped connections and server log errors of the whole run."""
+    connect_errors, request_errors, dropped, server_errors = errors
     figures = server_figures(outcome.resources, window.start_s, window.end_s)
-    judged = _judge(combined, window, merged["timeseries"].rows(), figures, merged["grace"])
+    judged = _judge(phase, window, rows, figures, merged["grace"])
     summary, censored = phase_summary(
-        combined, connect=merged["connect"], connect_errors=connect_errors,
-        errors=errors, dropped=dropped,
+        phase, connect=merged["connect"], connect_errors=connect_errors,
+        errors=request_errors, dropped=dropped,
         server={**figures, "server_errors": server_errors,
                 "rss_kb_per_conn": outcome.rss_per_connection_kb or math.nan},
         **judged,
