@@ -19,6 +19,11 @@ _KIND_OF_CONTENDER = {
     "channels": "channels",
     "channels-daphne": "channels",
     "reference": "channels",  # the plain websockets server speaks the Channels frames
+    # the same frameworks on the other ASGI servers (servers/launch/specs.py)
+    "sio-daphne": "sio",
+    "sio-hypercorn": "sio",
+    "sio-hypercorn-h2": "sio",
+    "channels-hypercorn": "channels",
 }
 
 

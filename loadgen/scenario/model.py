@@ -18,7 +18,12 @@ from loadgen.scenario.expectations import Expectation
 from loadgen.scenario.timeline import DEFAULT_PHASES, Fault, Phase
 from loadgen.scenario.traffic import Traffic
 
-Contender = Literal["sio", "channels", "channels-daphne", "reference", "sio-node"]
+Contender = Literal[
+    "sio", "channels", "channels-daphne", "reference", "sio-node",
+    "sio-daphne", "sio-hypercorn", "channels-hypercorn", "sio-hypercorn-h2",
+]  # fmt: skip
+# sio on each ASGI server: the contenders with Engine.IO long-polling (servers/launch/specs.py)
+SIO_ON_ASGI: tuple[Contender, ...] = ("sio", "sio-daphne", "sio-hypercorn", "sio-hypercorn-h2")
 # The default; ``reference`` (a plain websockets server, the CI yardstick) and ``sio-node`` (the
 # official Node.js Socket.IO server, a reference line) are opt-in.
 ALL_CONTENDERS: tuple[Contender, ...] = ("sio", "channels", "channels-daphne")
@@ -102,8 +107,8 @@ class Scenario(StrictModel):
         if self.instances > 1 and self.backend.kind != "redis":
             msg = f"{self.instances} instances share state through Redis: set backend.kind: redis"
             problems.append((("instances",), msg))
-        if self.connections.transport == "polling" and set(self.contenders) != {"sio"}:
-            msg = "only sio has a polling transport: set contenders: [sio]"
+        if self.connections.transport == "polling" and not set(self.contenders) <= set(SIO_ON_ASGI):
+            msg = "only sio has a polling transport: set contenders: [sio] (or sio-<server>)"
             problems.append((("connections", "transport"), msg))
         if self.rooms.members_per_room > self.connections.count:
             msg = (
