@@ -160,7 +160,7 @@ def steps_table(doc: Document) -> Table:
     for c in contenders(doc):
         for s in steps(doc, c):
             note = "load generator bound: not counted" if s.get("loadgen_bound") else ""
-            if s.get("outcome") == "fail":
+            if s.get("outcome") == "fail" or s.get("disturbed"):
                 note = "; ".join(str(r) for r in s.get("reasons", []))
             rows.append([
                 label(c), str(s.get("index")), _cell(s.get("load"), "{:g}"), str(s.get("outcome")),

@@ -28,9 +28,13 @@ def render(document: Mapping[str, Any]) -> str:
     unit = search["unit"]
     headers = [f"load {unit}" if key == "load" else title for title, key, _ in COLUMNS]
     rows: list[list[str]] = []
+    disturbed = 0
     for name, entry in document["contenders"].items():
         for step in entry["steps"]:
             row = {**step, "contender": name}
+            if step.get("disturbed"):
+                row["outcome"] = f"{step.get('outcome')} *"
+                disturbed += 1
             rows.append([cell(fmt, row.get(key)) for _, key, fmt in COLUMNS])
     slo = ", ".join(document["slo"])
     lines = [
@@ -39,6 +43,12 @@ def render(document: Mapping[str, Any]) -> str:
         *render_table(headers, rows),
         "",
     ]
+    if disturbed:
+        lines += [
+            f"* disturbed ({disturbed} step{'s' if disturbed != 1 else ''}): other processes took "
+            "CPU while it ran; it did not vote and was run again",
+            "",
+        ]
     lines += _maxima_lines(document["contenders"])
     if document.get("comparison"):
         lines.append(document["comparison"])

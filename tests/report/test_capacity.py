@@ -181,3 +181,15 @@ def test_bench_report_reads_a_schema_2_capacity_file(tmp_path: Path) -> None:
     result = bench("report", path, "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "votes 1/1, 2/3" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_a_disturbed_step_says_why_in_its_note_whatever_its_outcome() -> None:
+    doc = schema2()
+    step = doc["contenders"]["sio"]["steps"][0]
+    why = "disturbed: other processes used 75% of a core while it ran (more than 40%)"
+    step.update(outcome="pass", disturbed=True, reasons=[why])
+    rows = dict(build_report([("v2.json", doc)]).sections[0].tables)[
+        "Every step of the search, in order"
+    ].rows
+    assert rows[0][11] == why
+    assert all(row[11] == "-" for row in rows[1:] if row[0] == rows[0][0] and row[3] == "pass")

@@ -215,3 +215,25 @@ def test_busy_pct_is_the_share_of_all_cpus_not_idle() -> None:
     times = namedtuple("times", "user system idle iowait")
     assert busy_pct(times(10, 0, 90, 0), times(40, 10, 130, 20)) == 40.0  # 40 of 100 s busy
     assert busy_pct(times(1, 1, 1, 1), times(1, 1, 1, 1)) is None
+
+
+def test_render_marks_a_disturbed_step_and_says_what_it_means() -> None:
+    step = {"index": 1, "load": 50.0, "outcome": "fail", "p50_ms": 4.0, "p99_ms": 9.0,
+            "msgs_per_s": 50.0, "loss": 0, "valid": True, "disturbed": True}  # fmt: skip
+    doc = {
+        "scenario": {"name": "echo"},
+        "search": {"dimension": "rate", "unit": "msgs/s"},
+        "slo": ["p99_ms < 100"],
+        "status": "complete",
+        "contenders": {
+            "sio": {
+                "steps": [step, {**step, "index": 2, "disturbed": False}],
+                "maximum": found(50, 100),
+            }
+        },
+    }
+    lines = render(doc).splitlines()
+    first = next(line for line in lines if line.lstrip().startswith("sio") and " 1 " in line)
+    second = next(line for line in lines if line.lstrip().startswith("sio") and " 2 " in line)
+    assert "fail *" in first and "fail *" not in second
+    assert any(line.startswith("* disturbed (1 step)") for line in lines)
