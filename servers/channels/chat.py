@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from functools import lru_cache
+from time import perf_counter
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -14,6 +15,7 @@ from django.conf import settings
 
 from servers.common import jsonlib, protocol
 from servers.common.config import ServerConfig
+from servers.common.metrics import metrics_for
 from servers.common.origin import origin_allowed
 from servers.common.presence import Presence, make_presence
 from servers.common.protocol import ChatError, ok
@@ -26,6 +28,7 @@ presence: Presence = make_presence(config)
 store = MessageStore(config.db_url) if config.persistence else None
 store_append = database_sync_to_async(store.append) if store else None
 store_history = database_sync_to_async(store.history) if store else None
+metrics = metrics_for(config, "channels")
 
 
 @lru_cache(maxsize=65536)
@@ -36,6 +39,7 @@ def group_name(room: str) -> str:
 
 class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     member: Member | None = None
+    counted_open = False  # counted in metrics.connections_open
 
     async def connect(self) -> None:
         headers = dict(self.scope["headers"])
@@ -50,6 +54,8 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self.close()
             return
         await self.accept()
+        self.counted_open = True
+        metrics.connected()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         # A connection can end without websocket.disconnect reaching disconnect(): a send to a
@@ -61,6 +67,9 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await asyncio.shield(self.disconnect(1006))
 
     async def disconnect(self, _code: int) -> None:
+        if self.counted_open:
+            self.counted_open = False
+            metrics.disconnected()
         member = self.member
         if member is None:
             return
@@ -72,6 +81,8 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         ref: Any = None
+        kind = "invalid"  # until the frame has a type
+        started = perf_counter()
         try:
             if text_data is not None:
                 data = jsonlib.loads(text_data)
@@ -86,13 +97,20 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             kind = protocol.parse_type(data)
             handler = HANDLERS.get(kind)
             if handler is None:
+                kind = "unknown"
                 raise ChatError(protocol.UNKNOWN_TYPE, f"unknown type {kind[:64]!r}")
             reply = await handler(self, data)
         except jsonlib.JSONDecodeError:
+            metrics.refused(protocol.BAD_REQUEST)
             await self.send_error(ref, ChatError(protocol.BAD_REQUEST, "malformed JSON"))
         except ChatError as exc:
+            if kind == "invalid":
+                metrics.refused(exc.code)
+            else:
+                metrics.handled(kind, started, exc.code)
             await self.send_error(ref, exc)
         else:
+            metrics.handled(kind, started, None)
             await self.send(text_data=jsonlib.dumps({"type": "ack", "ref": ref, **reply}))
 
     async def send_error(self, ref: Any, error: ChatError) -> None:
@@ -138,6 +156,7 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             }
         else:
             event = {"type": "chat.msg", "text": jsonlib.dumps({"type": "msg", **out})}
+        metrics.backplane_published()
         await self.channel_layer.group_send(group_name(req.room), event)
         return ok(id=req.id)
 
@@ -156,6 +175,8 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def chat_msg(self, event: dict[str, Any]) -> None:
         """A room message from the channel layer: forward the pre-encoded frame."""
+        metrics.backplane_received()
+        metrics.delivered()
         if "bytes" in event:
             await self.send(bytes_data=event["bytes"])
         else:

@@ -62,6 +62,8 @@ class ServerConfig:
     # many seconds, is cut off (close 1008) and leaves its rooms and presence.
     send_queue_bytes: int = 4 * 1024 * 1024
     send_queue_seconds: float = 10.0
+    # Prometheus text exposition at GET /metrics (servers/common/metrics.py); off by default.
+    metrics: bool = False
 
     @property
     def frame_limit_bytes(self) -> int:

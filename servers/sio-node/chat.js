@@ -9,6 +9,7 @@ const { ChatError, ok } = protocol;
 const { originAllowed } = require("./origin");
 const { MALFORMED, tolerantParser } = require("./parser");
 const { MemoryPresence, RedisPresence, PRESENCE_SCRIPTS } = require("./presence");
+const { instrumentAdapter, metricsFor } = require("./metrics");
 const { authenticate, artificialDelay } = require("./state");
 const { openStore } = require("./storage");
 const { TokenError } = require("./tokens");
@@ -83,11 +84,14 @@ async function buildServer(config, httpServer, { deflate = false } = {}) {
   io.engine.use(originCheck(config));
   if (redis) io.adapter(makeAdapter(config, redis));
   const pending = new Set(); // disconnect clean-ups still writing presence
+  const metrics = metricsFor(config);
+  instrumentAdapter(io.of("/").adapter, metrics);
 
   // Run one request handler; the reply goes to the ack when the client asked for one, else a
   // failure becomes an `error` event (python-socketio: _ACK_REQUESTED and fail()).
   async function answer(socket, event, args, handler) {
     const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
+    const started = performance.now();
     let reply;
     try {
       reply = await handler(socket.data.member, args[0], socket);
@@ -100,6 +104,8 @@ async function buildServer(config, httpServer, { deflate = false } = {}) {
       if (!ack) socket.emit("error", { code: err.code, message: err.message });
       reply = err.payload();
     }
+    if (event === MALFORMED) metrics.refused(reply.error.code);
+    else metrics.handled(event, started, reply.error ? reply.error.code : null);
     if (ack) ack(reply);
   }
 
@@ -173,6 +179,12 @@ async function buildServer(config, httpServer, { deflate = false } = {}) {
   });
 
   io.on("connection", (socket) => {
+    metrics.connected();
+    if (metrics.enabled) {
+      socket.onAnyOutgoing((event) => {
+        if (event === "msg") metrics.delivered();
+      });
+    }
     for (const event of HANDLED) {
       socket.on(event, (...args) => answer(socket, event, args, handlers[event]));
     }
@@ -185,6 +197,7 @@ async function buildServer(config, httpServer, { deflate = false } = {}) {
       if (err instanceof Error) logError("socket error", err);
     });
     socket.on("disconnect", () => {
+      metrics.disconnected();
       const { member } = socket.data;
       const done = (async () => {
         for (const room of member.rooms) await presence.remove(room, member.user, member.conn);

@@ -9,6 +9,7 @@ const { once } = require("node:events");
 const { parseArgs } = require("node:util");
 
 const { ConfigError, configFromEnv } = require("./config");
+const { serveMetrics } = require("./metrics");
 
 const HEALTH_PATH = "/healthz";
 
@@ -31,7 +32,9 @@ function cli(argv, env) {
 }
 
 // The readiness probe, as servers/common/health.py: 200 "ok" at /healthz, 404 elsewhere.
+// GET /metrics (metrics.js) when BENCH_METRICS is on.
 function health(req, res) {
+  if (serveMetrics(req, res)) return;
   const found = req.url.split("?", 1)[0] === HEALTH_PATH;
   const body = found ? "ok" : "not found";
   res.writeHead(found ? 200 : 404, {

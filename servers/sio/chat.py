@@ -11,6 +11,8 @@ import socketio
 
 from servers.common import jsonlib, protocol
 from servers.common.config import ServerConfig
+from servers.common.metrics import metrics_for
+from servers.common.metrics_sio import instrument
 from servers.common.origin import origin_allowed
 from servers.common.presence import Presence, make_presence
 from servers.common.protocol import ChatError, ok
@@ -150,4 +152,5 @@ def build_server(config: ServerConfig) -> ChatServer:
     async def unknown(event: str, sid: str, *_: Any) -> dict[str, Any]:
         return await fail(sid, ChatError(protocol.UNKNOWN_TYPE, f"unknown event {event!r}"))
 
+    instrument(sio, metrics_for(config, "sio"))
     return sio
