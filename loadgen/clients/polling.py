@@ -1,4 +1,4 @@
-"""Engine.IO v4 HTTP long-polling under the Socket.IO client, over aiohttp.
+"""Engine.IO v4 HTTP long-polling under the Socket.IO client, over aiohttp or httpx (HTTP/2).
 
 The fallback transport of Socket.IO (Channels has none). It exposes the same
 :class:`~loadgen.clients.transports.Transport` as the WebSocket transports and feeds the same
@@ -16,8 +16,10 @@ The fallback transport of Socket.IO (Channels has none). It exposes the same
 - pings (``2``) are answered by the Socket.IO client (``3``), as over a WebSocket;
 - ``close`` posts what is still queued plus an Engine.IO close packet (``1``).
 
-aiohttp keeps its default ``Accept-Encoding: gzip, deflate``, as a browser would, so the
-server compresses the larger responses (python-engineio: 1 KiB and up).
+The HTTP library keeps its default ``Accept-Encoding: gzip, deflate``, as a browser would, so
+the server compresses the larger responses (python-engineio: 1 KiB and up). Over ``http://``
+that is aiohttp (HTTP/1.1), over ``https://`` httpx speaking HTTP/2 where the server agrees
+(:mod:`loadgen.clients.polling_http`).
 """
 
 from __future__ import annotations
@@ -27,10 +29,8 @@ import contextlib
 from time import monotonic
 from typing import Any
 
-import aiohttp
-from yarl import URL
-
 from loadgen.clients.base import refusal_for_status
+from loadgen.clients.polling_http import HttpSession, TransportLost, open_session
 from loadgen.clients.polling_payload import (
     DEFAULT_MAX_BYTES,
     MAX_PACKETS,
@@ -44,8 +44,9 @@ from loadgen.clients.transports import FrameSink, Transport
 POLLING_PATH = "/socket.io/?EIO=4&transport=polling"
 GRACE_S = 5.0  # added to the server's pingInterval + pingTimeout for a long-poll's timeout
 CLOSE_TIMEOUT_S = 5.0  # how long close() waits for the last POST
+HANDSHAKE_TIMEOUT_S = 30.0  # the caller's own bound is usually shorter
 _POST_HEADERS = {"Content-Type": "text/plain;charset=UTF-8"}
-_NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+_NETWORK_ERRORS = (TransportLost, TimeoutError, OSError)
 
 
 def http_base(base_url: str) -> str:
@@ -63,14 +64,12 @@ async def open_polling(
     later packet. The caller bounds the time (``asyncio.timeout``).
     """
     headers = {"Origin": origin} if origin is not None else {}
-    session = aiohttp.ClientSession(headers=headers)
+    session = open_session(base_url, headers)
     try:
-        async with session.get(http_base(base_url) + POLLING_PATH) as response:
-            body = await response.read()
-            received = monotonic()
-            if response.status != 200:
-                text = body.decode(errors="replace")
-                raise refusal_for_status(response.status, origin, text)
+        status, body = await session.get(http_base(base_url) + POLLING_PATH, HANDSHAKE_TIMEOUT_S)
+        received = monotonic()
+        if status != 200:
+            raise refusal_for_status(status, origin, body.decode(errors="replace"))
         packets = decode_payload(body)
         if not packets or packets[0][0]:
             raise PacketError(f"no Engine.IO open packet in the handshake: {body[:64]!r}")
@@ -78,7 +77,7 @@ async def open_polling(
     except BaseException:
         await session.close()
         raise
-    url = URL(f"{http_base(base_url)}{POLLING_PATH}&sid={settings['sid']}", encoded=True)
+    url = f"{http_base(base_url)}{POLLING_PATH}&sid={settings['sid']}"
     return PollingTransport(session, url, sink, settings, packets, received, max_packets)
 
 
@@ -87,8 +86,8 @@ class PollingTransport:
 
     def __init__(
         self,
-        session: aiohttp.ClientSession,
-        url: URL,
+        session: HttpSession,
+        url: str,
         sink: FrameSink,
         settings: dict[str, Any],
         first: list[tuple[bool, bytes]],
@@ -97,7 +96,7 @@ class PollingTransport:
     ) -> None:
         self._session, self._url, self._sink = session, url, sink
         ping_s = (settings.get("pingInterval", 25000) + settings.get("pingTimeout", 20000)) / 1000
-        self._timeout = aiohttp.ClientTimeout(total=ping_s + GRACE_S)
+        self._timeout = ping_s + GRACE_S
         max_bytes = int(settings.get("maxPayload") or DEFAULT_MAX_BYTES)
         self._outbox = Outbox(max_packets=max_packets, max_bytes=max_bytes)
         self._wake = asyncio.Event()
@@ -109,6 +108,11 @@ class PollingTransport:
         loop = asyncio.get_running_loop()
         self._reader = loop.create_task(self._read(first, received))
         self._writer = loop.create_task(self._write())
+
+    @property
+    def http_version(self) -> str:
+        """The HTTP version of the last response: ``HTTP/1.1``, or ``HTTP/2`` over TLS."""
+        return self._session.http_version
 
     def send_text(self, data: bytes) -> None:
         self._outbox.add(data)
@@ -137,15 +141,14 @@ class PollingTransport:
         try:
             self._dispatch(first, received)
             while not self._server_closed:
-                async with self._session.get(self._url, timeout=self._timeout) as response:
-                    body = await response.read()
-                    received = monotonic()
-                    if response.status != 200:
-                        reason = f"closed by server (long-poll: HTTP {response.status})"
-                        break
+                status, body = await self._session.get(self._url, self._timeout)
+                received = monotonic()
+                if status != 200:
+                    reason = f"closed by server (long-poll: HTTP {status})"
+                    break
                 self._dispatch(decode_payload(body), received)
         except _NETWORK_ERRORS as exc:
-            reason = f"connection lost ({type(exc).__name__})"
+            reason = f"connection lost ({_name(exc)})"
         except PacketError as exc:
             reason = f"protocol error: {exc}"
         except Exception as exc:  # a sink that raised: end the session, as a WebSocket would
@@ -171,17 +174,14 @@ class PollingTransport:
                 while outbox:
                     body = outbox.take()
                     self.posts += 1
-                    async with post(
-                        self._url, data=body, headers=_POST_HEADERS, timeout=self._timeout
-                    ) as response:
-                        await response.read()
-                        if response.status != 200:
-                            self._end(f"closed by server (POST: HTTP {response.status})")
-                            return
+                    status, _ = await post(self._url, body, _POST_HEADERS, self._timeout)
+                    if status != 200:
+                        self._end(f"closed by server (POST: HTTP {status})")
+                        return
                 if self._closing:
                     return
         except _NETWORK_ERRORS as exc:
-            self._end(f"connection lost ({type(exc).__name__})")
+            self._end(f"connection lost ({_name(exc)})")
 
     # --- the end ---------------------------------------------------------------------------
 
@@ -201,3 +201,8 @@ class PollingTransport:
         await self._session.close()
         assert self._reason is not None
         self._sink.on_closed(self._reason)
+
+
+def _name(exc: BaseException) -> str:
+    """The network error's name: the HTTP library's own for a :class:`TransportLost`."""
+    return str(exc) if isinstance(exc, TransportLost) else type(exc).__name__

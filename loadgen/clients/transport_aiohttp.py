@@ -9,7 +9,7 @@ from typing import Any
 
 from loadgen.clients.base import refusal_for_status
 from loadgen.clients.framing import FrameWriter
-from loadgen.clients.transports import MAX_FRAME, FrameSink, Transport
+from loadgen.clients.transports import MAX_FRAME, FrameSink, Transport, wss_context
 
 
 async def open_aiohttp(
@@ -20,8 +20,9 @@ async def open_aiohttp(
     session = aiohttp.ClientSession()
     try:
         ws = await session.ws_connect(
-            url, headers=headers, autoping=True, max_msg_size=MAX_FRAME, decode_text=False
-        )
+            url, headers=headers, autoping=True, max_msg_size=MAX_FRAME, decode_text=False,
+            ssl=wss_context(url) or True,
+        )  # fmt: skip
     except aiohttp.WSServerHandshakeError as exc:
         await session.close()
         raise refusal_for_status(exc.status, origin, exc.message) from None

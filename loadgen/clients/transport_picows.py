@@ -13,7 +13,7 @@ from typing import Any
 
 from loadgen.clients.base import refusal_for_status
 from loadgen.clients.framing import CorkedWriter
-from loadgen.clients.transports import MAX_FRAME, FrameSink, Transport
+from loadgen.clients.transports import MAX_FRAME, FrameSink, Transport, wss_context
 
 
 async def open_picows(
@@ -86,6 +86,7 @@ async def open_picows(
             max_frame_size=MAX_FRAME,
             read_buffer_init_size=4096,
             websocket_handshake_timeout=None,
+            ssl_context=wss_context(url),
         )
     except picows.WSHandshakeError as exc:
         if exc.response is None:

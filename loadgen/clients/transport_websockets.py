@@ -7,7 +7,7 @@ from typing import Any
 
 from loadgen.clients.base import refusal_for_status
 from loadgen.clients.framing import FrameWriter
-from loadgen.clients.transports import MAX_FRAME, FrameSink, Transport
+from loadgen.clients.transports import MAX_FRAME, FrameSink, Transport, wss_context
 
 
 async def open_websockets(
@@ -58,6 +58,7 @@ async def open_websockets(
             max_size=MAX_FRAME,
             ping_interval=None,
             open_timeout=None,
+            ssl=wss_context(url),
         )
     except InvalidStatus as exc:
         status = exc.response.status_code

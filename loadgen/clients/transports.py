@@ -13,6 +13,7 @@ them; each lives in its own module (``transport_picows``, ``transport_aiohttp``,
 
 from __future__ import annotations
 
+import ssl
 from typing import Protocol
 
 from loadgen.clients.base import ConnectRefused
@@ -20,6 +21,17 @@ from loadgen.clients.base import ConnectRefused
 LIBRARIES = ("picows", "aiohttp", "websockets")
 DEFAULT_LIBRARY = "picows"
 MAX_FRAME = 16 * 1024 * 1024
+
+
+def wss_context(url: str) -> ssl.SSLContext | None:
+    """For a ``wss://`` URL, a TLS context offering ALPN http/1.1 only (the WebSocket upgrade is
+    HTTP/1.1; RFC 8441 WebSockets over HTTP/2 is not what these clients speak) that does not
+    verify the per-run self-signed certificate; None for ``ws://``."""
+    if not url.startswith("wss://"):
+        return None
+    from servers.launch.tls import client_context
+
+    return client_context(alpn=("http/1.1",))
 
 
 class FrameSink(Protocol):
@@ -58,4 +70,4 @@ async def open_transport(
     raise ValueError(f"unknown WebSocket library {library!r}; choose from {LIBRARIES}")
 
 
-__all__ = ["DEFAULT_LIBRARY", "LIBRARIES", "ConnectRefused", "open_transport"]
+__all__ = ["DEFAULT_LIBRARY", "LIBRARIES", "ConnectRefused", "open_transport", "wss_context"]

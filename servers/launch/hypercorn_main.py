@@ -2,9 +2,10 @@
 
 Hypercorn's own command line has no switch for the WebSocket message limit or the request-head
 limit, so the settings are set on its ``Config`` here (see docs/asgi-servers.md for each one
-against uvicorn's and Daphne's). The app is served in this process through ``hypercorn.asyncio.serve`` (Hypercorn's own runner
-serves even one worker from a spawned child, whose CPU the resource sampler, watching this pid,
-would miss); uvicorn and Daphne serve theirs in-process too.
+against uvicorn's and Daphne's). The app is served in this process through
+``hypercorn.asyncio.serve`` (Hypercorn's own runner serves even one worker from a spawned child,
+whose CPU the resource sampler, watching this pid, would miss); uvicorn and Daphne serve theirs
+in-process too.
 
 ``--tls-port`` adds a TLS listener with a self-signed certificate made now (ALPN ``h2``,
 ``http/1.1``): HTTP/2 for the clients that ask for it; the plain port stays for the readiness
@@ -19,7 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from servers.launch.tls import ALPN, make_certificate
 
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             loop_factory = uvloop.new_event_loop
         # serve() installs Hypercorn's SIGINT/SIGTERM handlers: a graceful stop, as its CLI
         with asyncio.Runner(loop_factory=loop_factory) as runner:
-            runner.run(serve(app, config, mode="asgi"))
+            runner.run(serve(cast(Any, app), config, mode="asgi"))
         return 0
     finally:
         if cert_dir is not None:

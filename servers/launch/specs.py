@@ -79,7 +79,9 @@ def on_asgi_servers(contenders: Sequence[str], servers: Sequence[str]) -> list[s
     """
     for server in servers:
         if server not in ASGI_SERVERS:
-            raise ValueError(f"unknown ASGI server {server!r}; choose from {', '.join(ASGI_SERVERS)}")
+            raise ValueError(
+                f"unknown ASGI server {server!r}; choose from {', '.join(ASGI_SERVERS)}"
+            )
     named = list(dict.fromkeys(framework_of(c) for c in contenders))
     frameworks = [f for f in named if f in FRAMEWORKS]
     by_deployment = {deployment: name for name, deployment in _DEPLOYMENTS.items()}

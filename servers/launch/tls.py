@@ -67,12 +67,17 @@ def make_certificate(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Pa
     return cert_path, key_path
 
 
-def client_context(cafile: str | Path | None = None) -> ssl.SSLContext:
-    """A client context offering h2 then http/1.1; verifies against ``cafile`` when given,
-    else not at all (the per-run self-signed certificate)."""
+def client_context(
+    cafile: str | Path | None = None, alpn: tuple[str, ...] = ALPN
+) -> ssl.SSLContext:
+    """A client context offering ``alpn`` (h2, then http/1.1); verifies against ``cafile`` when
+    given, else not at all (the per-run self-signed certificate).
+
+    A WebSocket client offers ``("http/1.1",)`` only: it upgrades an HTTP/1.1 connection.
+    """
     context = ssl.create_default_context(cafile=str(cafile) if cafile else None)
     if cafile is None:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    context.set_alpn_protocols(list(ALPN))
+    context.set_alpn_protocols(list(alpn))
     return context

@@ -138,7 +138,8 @@ def test_bad_expectation() -> None:
 def test_unknown_contender() -> None:
     assert only(MINIMAL + "contenders: [sio, tornado]\n") == (
         "contenders[1]",
-        "should be 'sio', 'channels', 'channels-daphne', 'reference' or 'sio-node' (got 'tornado')",
+        "should be 'sio', 'channels', 'channels-daphne', 'reference', 'sio-node', 'sio-daphne', "
+        "'sio-hypercorn', 'channels-hypercorn' or 'sio-hypercorn-h2' (got 'tornado')",
     )
 
 
@@ -224,7 +225,7 @@ def test_mix_needs_a_weight() -> None:
 def test_polling_is_sio_only() -> None:
     assert only(MINIMAL + "connections: {transport: polling}\n") == (
         "connections.transport",
-        "only sio has a polling transport: set contenders: [sio]",
+        "only sio has a polling transport: set contenders: [sio] (or sio-<server>)",
     )
     load_scenario_text(MINIMAL + "connections: {transport: polling}\ncontenders: [sio]\n")
 
