@@ -15,6 +15,23 @@ app = typer.Typer(
     help="Compare python-socketio and Django Channels on equivalent chat servers.",
 )
 
+ASGI_HELP = (
+    "uvicorn, daphne, hypercorn, hypercorn-h2 (Hypercorn over TLS, HTTP/2): run each framework "
+    "on each (repeatable; docs/asgi-servers.md)"
+)
+
+
+def _on_asgi_servers(contender: list[str] | None, servers: list[str]) -> list[str]:
+    """``--asgi-server``: each framework of ``--contender`` (default: sio and channels) on each
+    server, as contenders (``sio-hypercorn``...); a bad name exits 2."""
+    from servers.launch.specs import FRAMEWORKS, on_asgi_servers
+
+    try:
+        return on_asgi_servers(contender or FRAMEWORKS, servers)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
 
 @app.command()
 def serve(
@@ -33,9 +50,15 @@ def serve(
     db_url: Annotated[str | None, typer.Option(help="sqlite:///PATH or postgresql://...")] = None,
     deflate: Annotated[bool, typer.Option(help="per-message deflate, for every contender")] = False,
     log_dir: Annotated[Path | None, typer.Option(help="where instance logs go")] = None,
+    asgi_server: Annotated[
+        str | None, typer.Option(help="uvicorn, daphne, hypercorn or hypercorn-h2")
+    ] = None,
 ) -> None:
     """Run servers by hand, print where they listen, stop them all on Ctrl-C."""
     from servers.launch.cli import serve as run_serve
+
+    if asgi_server:  # sio + hypercorn -> sio-hypercorn
+        contender = _on_asgi_servers([contender], [asgi_server])[0]
 
     raise typer.Exit(
         run_serve(
@@ -83,6 +106,7 @@ def run(
     contender: Annotated[
         list[str] | None, typer.Option(help="run only these contenders (repeatable)")
     ] = None,
+    asgi_server: Annotated[list[str] | None, typer.Option(help=ASGI_HELP)] = None,
     backend: Annotated[
         str | None, typer.Option(help="memory or redis (overrides the file)")
     ] = None,
@@ -130,6 +154,8 @@ def run(
         cli["smoke"] = True
     if contender:  # overrides the scenario's list; opt-in contenders (sio-node) included
         cli["contenders"] = list(contender)
+    if asgi_server:  # each framework on each server (servers/launch/specs.py)
+        cli["contenders"] = _on_asgi_servers(contender, asgi_server)
     options = RunOptions(
         out_dir=out, workers=workers, redis_url=redis_url, client=client, pin=pin,
         deflate=deflate, coordinator=coordinator,
@@ -178,6 +204,7 @@ def suite(
     out: Annotated[Path, typer.Option(help="where results and the report go")] = Path("results"),
     redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
     contender: Annotated[list[str] | None, typer.Option(help="only these contenders")] = None,
+    asgi_server: Annotated[list[str] | None, typer.Option(help=ASGI_HELP)] = None,
     strict: Annotated[bool, typer.Option(help="exit 1 when an expectation failed")] = False,
     capacity: Annotated[
         float | None, typer.Option(help="msgs/s to take the loads' shares of (skips calibrating)")
@@ -187,6 +214,9 @@ def suite(
     contender's capacity, then a report. Exit 0: compared (failed expectations are findings);
     1: an invalid run (or --strict and a failed expectation); 2: bad input."""
     from commands.suite import SuiteSettings, run_suite
+
+    if asgi_server:
+        contender = _on_asgi_servers(contender, asgi_server)
 
     settings = SuiteSettings(
         quick=quick, out_dir=out, redis_url=redis_url, contenders=tuple(contender or ()),
@@ -343,6 +373,7 @@ def capacity(
     scenario: Annotated[Path, typer.Argument(help="scenario file (e.g. scenarios/capacity.yaml)")],
     slo: Annotated[str, typer.Option(help="thresholds every step must meet: 'p99_ms<50,loss==0'")],
     contender: Annotated[list[str] | None, typer.Option(help="only these (repeatable)")] = None,
+    asgi_server: Annotated[list[str] | None, typer.Option(help=ASGI_HELP)] = None,
     dimension: Annotated[str, typer.Option(help="rate (msgs/s) or connections")] = "rate",
     start: Annotated[float | None, typer.Option(help="first load (default: the file's)")] = None,
     max_load: Annotated[
@@ -367,11 +398,15 @@ def capacity(
     from commands.capacity import CapacityRequest, run_capacity
     from loadgen.run.runner import RunOptions
 
+    cli: dict[str, object] = {"backend.kind": backend} if backend else {}
+    if asgi_server:  # the scenario's contenders become these
+        contender = cli["contenders"] = _on_asgi_servers(contender, asgi_server)
+
     request = CapacityRequest(
         scenario=scenario, slo=slo, dimension=dimension, start=start, max_load=max_load,
         min_load=min_load, step_factor=step_factor, precision=precision, confirm=confirm,
         warmup_s=warmup, step_s=step_duration, max_steps=max_steps,
-        cli={"backend.kind": backend} if backend else {},
+        cli=cli,
     )  # fmt: skip
     options = RunOptions(
         out_dir=out,
