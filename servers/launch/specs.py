@@ -74,24 +74,25 @@ def on_asgi_servers(contenders: Sequence[str], servers: Sequence[str]) -> list[s
 
     ``on_asgi_servers(["sio", "channels"], ["uvicorn", "hypercorn"])`` is ``["sio", "channels",
     "sio-hypercorn", "channels-hypercorn"]``; the other contenders (``reference``, ``sio-node``)
-    are kept, after. ``hypercorn-h2`` exists for sio only (long-polling is the HTTP traffic
-    HTTP/2 changes; Channels speaks WebSocket only). Unknown names: ValueError.
+    are kept, after. A framework with no deployment on a server is left out (``hypercorn-h2``
+    is for sio only: long-polling is the HTTP traffic HTTP/2 changes, and Channels speaks
+    WebSocket only). ValueError for an unknown server or when nothing is left.
     """
     for server in servers:
         if server not in ASGI_SERVERS:
-            raise ValueError(
-                f"unknown ASGI server {server!r}; choose from {', '.join(ASGI_SERVERS)}"
-            )
+            choices = ", ".join(ASGI_SERVERS)
+            raise ValueError(f"unknown ASGI server {server!r}; choose from {choices}")
     named = list(dict.fromkeys(framework_of(c) for c in contenders))
     frameworks = [f for f in named if f in FRAMEWORKS]
     by_deployment = {deployment: name for name, deployment in _DEPLOYMENTS.items()}
-    chosen: list[str] = []
-    for server in dict.fromkeys(servers):
-        for framework in frameworks:
-            name = by_deployment.get((framework, server))
-            if name is None:
-                raise ValueError(f"{framework} has no {server} deployment")
-            chosen.append(name)
+    chosen = [
+        by_deployment[(framework, server)]
+        for server in dict.fromkeys(servers)
+        for framework in frameworks
+        if (framework, server) in by_deployment
+    ]
+    if not chosen:
+        raise ValueError(f"no deployment of {', '.join(named)} on {', '.join(servers)}")
     return [*chosen, *(c for c in named if c not in FRAMEWORKS)]
 
 
