@@ -62,6 +62,10 @@ class ServerConfig:
     # many seconds, is cut off (close 1008) and leaves its rooms and presence.
     send_queue_bytes: int = 4 * 1024 * 1024
     send_queue_seconds: float = 10.0
+    # The IoT-dashboard bridge (docs/iot.md): empty, no bridge; else the broker whose
+    # devices/+/telemetry messages each server forwards to the room a message names, at this QoS.
+    mqtt_url: str = ""
+    mqtt_qos: int = 0
     # Prometheus text exposition at GET /metrics (servers/common/metrics.py); off by default.
     metrics: bool = False
 
@@ -106,6 +110,9 @@ class ServerConfig:
             raise ConfigError("pool size, channel capacity and body limit must be positive")
         if self.presence_ttl_s <= 0 or self.send_queue_bytes < 1 or self.send_queue_seconds <= 0:
             raise ConfigError("presence TTL and send queue limits must be positive")
+        bad_url = bool(self.mqtt_url) and not self.mqtt_url.startswith("mqtt://")
+        if self.mqtt_qos not in (0, 1) or bad_url:
+            raise ConfigError("BENCH_MQTT_QOS must be 0 or 1 and BENCH_MQTT_URL mqtt://HOST:PORT")
         if not self.db_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise ConfigError(
                 f"BENCH_DB_URL must be sqlite:///PATH or postgresql://..., not {self.db_url!r}"

@@ -34,6 +34,9 @@ const FIELDS = {
   // only: the Node reference server has no such queue (see README.md beside this file).
   send_queue_bytes: ["int", 4 * 1024 * 1024],
   send_queue_seconds: ["float", 10.0],
+  // The IoT-dashboard bridge (servers/sio-node/mqtt.js): empty, no bridge.
+  mqtt_url: ["str", ""],
+  mqtt_qos: ["int", 0],
   metrics: ["bool", false], // GET /metrics (metrics.js), as servers/common/metrics.py
 };
 
