@@ -320,6 +320,13 @@ def check(
     fraction: Annotated[
         float, typer.Option(help="--base: share of the calibrated sustainable load")
     ] = 0.5,
+    capacity: Annotated[
+        float | None,
+        typer.Option(
+            help="--base: msgs/s the base sustains, known (e.g. from an earlier "
+            "check's JSON): no calibration ramp"
+        ),
+    ] = None,
     allow_dirty: Annotated[
         bool, typer.Option(help="--base: measure uncommitted changes (labelled @work)")
     ] = False,
@@ -348,12 +355,16 @@ def check(
         settings = ABSettings(
             ref=base, scenario=files[0] if files else DEFAULT_SCENARIO,
             contenders=tuple(contender or ()), repetitions=repetitions, measured_s=duration,
-            fraction=fraction, tolerance=0.20 if tolerance is None else tolerance,
+            fraction=fraction, capacity=capacity,
+            tolerance=0.20 if tolerance is None else tolerance,
             allow_dirty=allow_dirty, json_path=json_out,
         )  # fmt: skip
         raise typer.Exit(check_base(settings, RunOptions(out_dir=out, redis_url=redis_url)))
     from commands.report import check_command
 
+    if capacity is not None:
+        typer.echo("error: --capacity is for --base (it skips its calibration)", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
     if not files or not baseline:
         typer.echo("error: give result files and --baseline, or --base GITREF", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)

@@ -41,6 +41,7 @@ class ABSettings:
     warmup_s: float = 1.0
     measured_s: float = 3.0
     fraction: float = 0.5  # of the calibrated load the weakest base contender sustained
+    capacity: float | None = None  # msgs/s the base sustains, known: no calibration ramp
     tolerance: float = 0.20
     tail_tolerance: float = 0.50  # p99: a second's p99 of a few hundred deliveries is noisy
     allow_dirty: bool = False
@@ -105,12 +106,7 @@ def measure(
             base_tree(ROOT, settings.ref, log=options.progress or sys.stderr)
         )
         options = _own_redis(scenario, options, stack)
-        start = scenario.sender_rate * scenario.senders * START_FRACTION
-        calibration = asyncio.run(
-            calibrate(scenario, source, contenders, base, options, start=start)
-        )
-        sustained = calibration.sustained
-        assert sustained is not None  # calibrate raises when nothing was sustained
+        sustained, calibrated = _sustained(settings, scenario, source, contenders, base, options)
         rate = settings.fraction * sustained
         ab = ab_scenario(
             scenario, rate, warmup_s=settings.warmup_s, measured_s=settings.measured_s,
@@ -123,11 +119,12 @@ def measure(
             f"`{settings.ref}` ({base.commit[:10]}{', own virtualenv' if base.own_venv else ''})"
             f" vs the current tree (@{current.tag}, {current.commit[:10]}) at {rate:g} msgs/s, "
             f"{settings.fraction:.0%} of the {sustained:g} msgs/s the base sustained"
+            + (" (given)" if settings.capacity is not None else "")
         )
         ab_info = {
             "ref": settings.ref, "base": base.describe(), "current": current.describe(),
             "rate_msgs_per_s": rate, "fraction": settings.fraction,
-            "calibration": calibration.as_dict(),
+            "calibration": calibrated,
         }  # fmt: skip
         path = options.out_dir / f"check-{scenario.name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
         name = f"check-{scenario.name}"
@@ -137,6 +134,23 @@ def measure(
                              out=path, pools=pools)  # fmt: skip
             document = asyncio.run(runs)
     return Measured(document, path, base, described, {"ab": ab_info})
+
+
+def _sustained(
+    settings: ABSettings, scenario: Scenario, source: str, contenders: tuple[str, ...],
+    base: Side, options: RunOptions,
+) -> tuple[float, dict[str, Any]]:  # fmt: skip
+    """The load the weakest base contender sustains and how it was known: ``--capacity`` as
+    given, else a calibration ramp of the base tree's contenders."""
+    if settings.capacity is not None:
+        method = "given (--capacity): no calibration ramp"
+        return settings.capacity, {"method": method, "steps": {},
+                                   "sustained_msgs_per_s": settings.capacity}  # fmt: skip
+    start = scenario.sender_rate * scenario.senders * START_FRACTION
+    calibration = asyncio.run(calibrate(scenario, source, contenders, base, options, start=start))
+    sustained = calibration.sustained
+    assert sustained is not None  # calibrate raises when nothing was sustained
+    return sustained, calibration.as_dict()
 
 
 def _own_redis(scenario: Scenario, options: RunOptions, stack: contextlib.ExitStack) -> RunOptions:
@@ -161,6 +175,8 @@ def check_base(
     env = os.environ if environ is None else environ
     started = time.monotonic()
     try:
+        if settings.capacity is not None and not settings.capacity > 0:
+            raise ValueError(f"--capacity should be msgs/s > 0, not {settings.capacity:g}")
         scenario = load_scenario(settings.scenario, env=env)
         contenders = _contenders(scenario, settings.contenders)
         resolve(ROOT, settings.ref)

@@ -28,6 +28,7 @@ from loadgen.run.worker_handles import (
     Worker,
     WorkerFailedError,
     hand_out_remote,
+    next_message,
     reap_workers,
     spawn_local,
     stop_workers,
@@ -196,6 +197,7 @@ async def _watch(
             await stop_workers(list(pending.values()))
             return
         for w in list(pending.values()):
+            w.arrived.clear()  # before reading: a message queued after this wakes the wait
             while w.index in pending and not w.events.empty():
                 message = w.events.get_nowait()
                 if message.get("event") == "done":
@@ -220,7 +222,8 @@ async def _watch(
                 )
         if ctx.on_tick is not None:
             ctx.on_tick(ctx.contender, _progress(workers, t_start))
-        await asyncio.sleep(0.1 if injector.steps else 0.5)
+        # A worker's message ends the wait: its ``done`` is seen at once, not up to 0.5 s late.
+        await next_message(list(pending.values()), 0.1 if injector.steps else 0.5)
     with contextlib.suppress(ServerDiedError):
         group.check_alive()
 

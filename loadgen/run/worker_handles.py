@@ -32,6 +32,7 @@ class Worker:
     result_path: Path
     last_tick: dict[str, Any] = field(default_factory=dict)
     events: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)  # set by each new message
 
     @property
     def pid(self) -> int | None:
@@ -45,17 +46,20 @@ class Worker:
                 message = json.loads(raw)
             except json.JSONDecodeError:
                 continue
-            if message.get("event") == "tick":
-                self.last_tick = message
-            await self.events.put(message)
+            self.deliver(message)
         code = await self.process.wait()
         stderr = b""
         if self.process.stderr is not None:
             stderr = await self.process.stderr.read()
         tail = stderr.decode(errors="replace").strip().splitlines()[-5:]
-        await self.events.put(
-            {"event": "exit", "message": f"exited with {code}: {' | '.join(tail)}"}
-        )
+        self.deliver({"event": "exit", "message": f"exited with {code}: {' | '.join(tail)}"})
+
+    def deliver(self, message: dict[str, Any]) -> None:
+        """Queue one message from the worker for :meth:`expect` and the coordinator's watch."""
+        if message.get("event") == "tick":
+            self.last_tick = message
+        self.events.put_nowait(message)
+        self.arrived.set()
 
     async def send(self, line: str) -> None:
         stdin = self.process.stdin if self.process else None
@@ -113,9 +117,7 @@ class RemoteWorker(Worker):
             item = await self.redis.blpop([self.keys["events"]], timeout=1)
             if item is not None:
                 message = json.loads(item[1])
-                if message.get("event") == "tick":
-                    self.last_tick = message
-                await self.events.put(message)
+                self.deliver(message)
                 if message.get("event") in ("done", "error"):
                     return
 
@@ -156,6 +158,20 @@ async def spawn_local(tasks: list[dict[str, Any]], run_dir: Path) -> list[Worker
         asyncio.get_running_loop().create_task(worker.pump())
         workers.append(worker)
     return workers
+
+
+async def next_message(workers: list[Worker], within_s: float) -> None:
+    """Return when any of ``workers`` has a message it did not have when its ``arrived`` was
+    last cleared, or after ``within_s`` seconds."""
+    waits = [asyncio.ensure_future(w.arrived.wait()) for w in workers]
+    if not waits:
+        await asyncio.sleep(within_s)
+        return
+    try:
+        await asyncio.wait(waits, timeout=within_s, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 async def stop_workers(workers: list[Worker]) -> None:

@@ -60,9 +60,9 @@ def server_pids(step: dict[str, Any]) -> list[int]:
 
 @TIMING
 @ALONE
-@pytest.mark.timeout(600)  # about 4 minutes: two searches, the bounds decided by majority
+@pytest.mark.timeout(300)  # about 2 minutes: one search, the bounds decided by majority
 def test_capacity_search_finds_the_known_limit_of_a_delayed_server(tmp_path: Path) -> None:
-    """Both servers run with ``BENCH_DELAY_MS=20``: every ``msg`` blocks the server's event
+    """The server runs with ``BENCH_DELAY_MS=20``: every ``msg`` blocks the server's event
     loop for 20 ms once, so one server process handles at most 1000 / 20 = 50 msgs/s, less
     its own work per message (about 42-45/s on a 2-core machine). With rooms of one and
     evenly spaced sends from one connection the offered rate is exactly the rate of delayed
@@ -73,18 +73,25 @@ def test_capacity_search_finds_the_known_limit_of_a_delayed_server(tmp_path: Pat
     time), and at or below the computed ceiling of 50 msgs/s. To stay short it starts at 40
     msgs/s, steps by 1.25, stops at 5 % precision and runs 1 s + 2 s per step, 1 s + 6 s once
     a load failed (the knee).
+
+    One contender (sio): the search does not depend on which server it measures (it did the
+    same for channels, at twice the time); channels' delayed handler is proven to saturate in
+    tests/run/test_overload.py, and the comparison of two maxima in plain words in
+    tests/unit/test_capacity_model.py.
     """
     began = time.monotonic()
     doc = capacity(
         tmp_path, "--slo", "p99_ms<150,loss==0", "--step-factor", "1.25", "--precision",
-        "0.05", "--warmup", "1", "--step-duration", "2", env={"BENCH_DELAY_MS": str(DELAY_MS)},
+        "0.05", "--warmup", "1", "--step-duration", "2", "--contender", "sio",
+        env={"BENCH_DELAY_MS": str(DELAY_MS)},
     )  # fmt: skip
     took = time.monotonic() - began
     assert doc["kind"] == "sio-vs-channels-bench/capacity" and doc["status"] == "complete"
     assert doc["schema_version"] == 2 and doc["search"]["votes"] == 3
     assert doc["slo"] == ["p99_ms < 150", "loss == 0"] and len(doc["scenario_hash"]) == 64
     report = []
-    for contender in ("sio", "channels"):
+    assert list(doc["contenders"]) == ["sio"]
+    for contender in ("sio",):
         entry = doc["contenders"][contender]
         found, steps = entry["maximum"], entry["steps"]
         assert found["status"] == "found", (contender, found, steps)
@@ -112,7 +119,6 @@ def test_capacity_search_finds_the_known_limit_of_a_delayed_server(tmp_path: Pat
             if step["server"] == "reused":
                 assert server_pids(step) == server_pids(before)
     print("\n".join(report))
-    assert "the load of" in doc["comparison"] or "about the same" in doc["comparison"]
 
 
 def test_ctrl_c_stops_every_server_the_search_kept_running(tmp_path: Path) -> None:

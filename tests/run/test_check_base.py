@@ -44,6 +44,8 @@ def worktrees() -> str:
         (("--base", "HEAD", "--contender", "nginx", "--allow-dirty"), "unknown contender"),
         (("--base", "HEAD", "--contender", "sio-node", "--allow-dirty"), "cannot be checked"),
         ((), "--base GITREF"),
+        (("--base", "HEAD", "--capacity", "0", "--allow-dirty"), "--capacity should be msgs/s"),
+        (("x.json", "--baseline", "y.json", "--capacity", "50"), "--capacity is for --base"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(args: tuple[str, ...], message: str) -> None:
@@ -85,9 +87,14 @@ def test_the_base_worktree_is_removed_also_on_errors(repo: Path) -> None:
     assert str(tree) not in listed.stdout
 
 
-def run_check(tmp_path: Path, env: dict[str, str] | None = None) -> tuple[int, str, dict[str, Any]]:
+def run_check(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, str, dict[str, Any]]:
     out = tmp_path / "check.json"
-    result = bench("--base", "HEAD", *SHORT, "--out", str(tmp_path), "--json", str(out), env=env)
+    result = bench(
+        "--base", "HEAD", *SHORT, *args, "--out", str(tmp_path), "--json", str(out),
+        env=env,
+    )  # fmt: skip
     assert result.returncode in (0, 1), result.stderr[-3000:]
     assert "bench-check-" not in worktrees()  # the base worktree is gone
     return result.returncode, result.stdout, json.loads(out.read_text())
@@ -102,6 +109,9 @@ def test_an_unchanged_tree_passes(tmp_path: Path) -> None:
     status, text, data = run_check(tmp_path)
     assert status == 0, text
     assert data["ab"]["base"]["cwd"] and data["ab"]["current"]["cwd"] is None
+    calibration = data["ab"]["calibration"]  # the base's load was measured by the ramp
+    assert calibration["steps"]["sio"] and calibration["sustained_msgs_per_s"] > 0
+    assert data["ab"]["rate_msgs_per_s"] == 0.5 * calibration["sustained_msgs_per_s"]
     document = json.loads(Path(data["result"]).read_text())
     names = [r["contender"] for r in document["runs"]]
     assert set(names) == {"sio@base", f"sio@{data['ab']['current']['tag']}"}
@@ -115,8 +125,16 @@ def test_an_unchanged_tree_passes(tmp_path: Path) -> None:
 @TIMING
 @ALONE
 def test_a_delay_in_the_current_side_fails(tmp_path: Path) -> None:
-    status, text, data = run_check(tmp_path, env={"BENCH_DELAY_MS_SIO": "2"})
+    """At a known load (--capacity: no calibration ramp; the unchanged-tree test covers it):
+    sio sustained 100-200 msgs/s of ci-short here, so 50 % of 100 is below the knee."""
+    args = ("--capacity", "100")
+    status, text, data = run_check(tmp_path, *args, env={"BENCH_DELAY_MS_SIO": "2"})
     assert status == 1, text
+    assert data["ab"]["calibration"] == {
+        "method": "given (--capacity): no calibration ramp", "steps": {},
+        "sustained_msgs_per_s": 100.0,
+    }  # fmt: skip
+    assert data["ab"]["rate_msgs_per_s"] == 50.0
     regressed = {(r["contender"], r["metric"]) for r in data["rows"] if r["status"] == "regressed"}
     assert ("sio", "p50_ms") in regressed, text
     document = json.loads(Path(data["result"]).read_text())
