@@ -20,6 +20,7 @@ from servers.common.redis_pool import make_pool, pool_options
 from servers.common.state import Member, artificial_delay, authenticate
 from servers.common.storage import MessageStore
 from servers.common.tokens import TokenError
+from servers.sio.mqtt_bridge import attach_bridge
 from servers.sio.server import ACK_REQUESTED, ChatServer
 
 # python-socketio puts every connection in a room named by its sid: chat rooms get a prefix, so a
@@ -60,6 +61,7 @@ def build_server(config: ServerConfig) -> ChatServer:
         engineio_logger=False,
     )
     presence: Presence = make_presence(config)
+    bridge = attach_bridge(sio, config, ROOM_PREFIX)  # IoT dashboards: MQTT -> rooms
     store = MessageStore(config.db_url) if config.persistence else None
     db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
     members: dict[str, Member] = {}
@@ -81,6 +83,8 @@ def build_server(config: ServerConfig) -> ChatServer:
             raise socketio.exceptions.ConnectionRefusedError(
                 protocol.UNAUTHORIZED, {"code": protocol.UNAUTHORIZED, "message": str(exc)}
             ) from None
+        if bridge is not None:  # no dashboard in a room before the bridge listens
+            await bridge.ready()
 
     @sio.event
     async def disconnect(sid: str, *_: Any) -> None:
