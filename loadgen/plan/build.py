@@ -24,6 +24,7 @@ from bisect import bisect_left, bisect_right
 from itertools import accumulate
 
 from loadgen.plan.arrivals import Segment, arrival_times
+from loadgen.plan.devices import device_streams
 from loadgen.plan.model import (
     CHURN_GUARD_S,
     NO_ID,
@@ -195,7 +196,8 @@ def build_plan(scenario: Scenario) -> Plan:
             rooms_of[connection].append(room)
     phases = _phase_windows(scenario)
     builder = _Builder(scenario, phases)
-    senders = set(_pick_senders(scenario, rooms_of))
+    # With devices (IoT dashboards) the devices send and the connections only watch.
+    senders = set() if scenario.devices else set(_pick_senders(scenario, rooms_of))
     ramp = scenario.connections.ramp_up_s
     idle = empty_schedule()
     connections = []
@@ -209,7 +211,7 @@ def build_plan(scenario: Scenario) -> Plan:
                 index, user, user, instance_of[index], connect_at, tuple(rooms), schedule
             )
         )
-    streams = builder.streams()
+    streams = device_streams(scenario, phases) if scenario.devices else builder.streams()
     room_streams: list[list[int]] = [[] for _ in members]
     for stream in streams:
         room_streams[stream.room].append(stream.index)
@@ -232,6 +234,8 @@ def build_plan(scenario: Scenario) -> Plan:
         drain_s=scenario.drain_s,
         instances=scenario.instances,
         grace_s=scenario.grace_s,
+        devices=scenario.devices.count if scenario.devices else 0,
+        qos=scenario.devices.qos if scenario.devices else 0,
     )
 
 

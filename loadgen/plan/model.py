@@ -127,6 +127,8 @@ class Plan:
     instances: int
     grace_s: float = 15.0  # after the drain: keep receiving late deliveries up to this long
     stall_s: float = 3.0  # ... and stop earlier when nothing arrives for this long
+    devices: int = 0  # IoT dashboards: streams 0..devices-1 are MQTT devices (plan/devices.py)
+    qos: int = 0  # ... publishing at this MQTT QoS
 
     @property
     def duration_s(self) -> float:
@@ -194,6 +196,8 @@ class Plan:
             h.update(repr((s.index, s.sender, s.room, s.phase_starts)).encode())
             h.update(s.times.tobytes())
         h.update(repr(sorted(self.away.items())).encode())
+        if self.devices:  # (left out otherwise: the digests of chat plans stay as they were)
+            h.update(repr(("devices", self.devices, self.qos)).encode())
         return h.hexdigest()
 
 

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from loadgen.scenario.base import Loc, Problems, StrictModel, raise_if
 from loadgen.scenario.expectations import Expectation
 from loadgen.scenario.timeline import DEFAULT_PHASES, Fault, Phase
+from loadgen.scenario.devices import Devices, device_problems
 from loadgen.scenario.traffic import Traffic
 
 Contender = Literal[
@@ -82,6 +83,7 @@ class Scenario(StrictModel):
     connections: Connections = Connections()
     rooms: Rooms = Rooms()
     traffic: Traffic
+    devices: Devices | None = None  # IoT dashboards: MQTT devices send, connections watch
     phases: tuple[Phase, ...] = Field(default=DEFAULT_PHASES, min_length=1, strict=False)
     drain_s: float = Field(default=2.0, ge=0)
     # After the drain, late deliveries are still received (and counted late, not lost) for up
@@ -118,12 +120,13 @@ class Scenario(StrictModel):
             problems.append((("rooms", "members_per_room"), msg))
         eligible = self.eligible_senders
         senders = self.senders
-        if senders > eligible:
+        if senders > eligible and self.devices is None:
             msg = f"{senders} senders but only {eligible} connections are in a room"
             problems.append((("traffic", "senders"), msg))
         if self.traffic.mix.history > 0 and not self.persistence.enabled:
             msg = "history reads stored messages: set persistence.enabled: true"
             problems.append((("traffic", "mix", "history"), msg))
+        problems.extend(device_problems(self))
         problems.extend(self._phase_problems())
         problems.extend(self._fault_problems())
         return problems
@@ -167,7 +170,9 @@ class Scenario(StrictModel):
 
     @property
     def senders(self) -> int:
-        """How many connections send."""
+        """How many connections send (with ``devices``: how many devices publish)."""
+        if self.devices is not None:
+            return self.devices.count
         return self.traffic.sender_count(self.connections.count, self.eligible_senders)
 
     @property

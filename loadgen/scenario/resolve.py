@@ -49,6 +49,7 @@ SMOKE_PHASE_S = 2.0
 SMOKE_RAMP_UP_S = 1.0
 SMOKE_DRAIN_S = 1.0
 SMOKE_MIN_TOTAL_RATE = 10.0
+SMOKE_DEVICES = 20  # IoT dashboards: at most this many devices (at least one per room)
 
 
 def env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
@@ -169,6 +170,8 @@ def smoke(scenario: Scenario) -> Scenario:
         phase["duration_s"] = min(phase["duration_s"], limit)
     data["drain_s"] = min(scenario.drain_s, SMOKE_DRAIN_S)
     data["repetitions"] = 1
+    if scenario.devices is not None:
+        data["devices"]["count"] = max(rooms, min(scenario.devices.count, SMOKE_DEVICES))
     _scale_faults(data, sum(p["duration_s"] for p in data["phases"]) / scenario.duration_s)
     if scenario.traffic.total_rate is None:
         return Scenario.model_validate(data)
