@@ -49,13 +49,21 @@ def serve(
     persistence: Annotated[bool, typer.Option(help="store every msg; history reads it")] = False,
     db_url: Annotated[str | None, typer.Option(help="sqlite:///PATH or postgresql://...")] = None,
     deflate: Annotated[bool, typer.Option(help="per-message deflate, for every contender")] = False,
+    metrics: Annotated[bool, typer.Option(help="GET /metrics on every instance (Prometheus)")] = (
+        False
+    ),
     log_dir: Annotated[Path | None, typer.Option(help="where instance logs go")] = None,
     asgi_server: Annotated[
         str | None, typer.Option(help="uvicorn, daphne, hypercorn or hypercorn-h2")
     ] = None,
 ) -> None:
     """Run servers by hand, print where they listen, stop them all on Ctrl-C."""
+    import os
+
     from servers.launch.cli import serve as run_serve
+
+    if metrics:  # ServerConfig.metrics, read from the environment like every BENCH_* setting
+        os.environ["BENCH_METRICS"] = "1"
 
     if asgi_server:  # sio + hypercorn -> sio-hypercorn
         contender = _on_asgi_servers([contender], [asgi_server])[0]
@@ -125,6 +133,12 @@ def run(
         bool, typer.Option(help="pin servers and load generator to separate CPUs")
     ] = True,
     deflate: Annotated[bool, typer.Option(help="per-message deflate for every contender")] = False,
+    metrics: Annotated[
+        bool, typer.Option(help="every contender serves GET /metrics (Prometheus format)")
+    ] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="serve the load generator's live figures on this port")
+    ] = None,
     coordinator: Annotated[
         str | None, typer.Option(help="Redis URL: `bench worker`s there take the plan's shares")
     ] = None,
@@ -158,6 +172,7 @@ def run(
         cli["contenders"] = _on_asgi_servers(contender, asgi_server)
     options = RunOptions(
         out_dir=out, workers=workers, redis_url=redis_url, client=client, pin=pin,
+        metrics=metrics, metrics_port=metrics_port,
         deflate=deflate, coordinator=coordinator,
     )  # fmt: skip
     raise typer.Exit(run_files(scenarios, cli, options, capacity=capacity))

@@ -138,6 +138,14 @@ class TimeSeries:
             for index, count in other._latency[second].items():
                 mine[index] = mine.get(index, 0) + count
 
+    def seconds(self) -> int:
+        """How many seconds the series covers so far."""
+        return len(self._sent)
+
+    def latency_counts(self, second: int) -> dict[int, int]:
+        """Second ``second``'s sparse latency histogram (HDR index -> count), read only."""
+        return self._latency[second]
+
     def rows(self) -> list[SecondRow]:
         rows = []
         for second, counts in enumerate(self._latency):

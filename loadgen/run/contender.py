@@ -224,6 +224,8 @@ async def _watch(
             ctx.on_tick(ctx.contender, _progress(workers, t_start))
         # A worker's message ends the wait: its ``done`` is seen at once, not up to 0.5 s late.
         await next_message(list(pending.values()), 0.1 if injector.steps else 0.5)
+    if ctx.on_tick is not None:  # the workers' final ticks (sent before "done")
+        ctx.on_tick(ctx.contender, _progress(workers, t_start))
     with contextlib.suppress(ServerDiedError):
         group.check_alive()
 
@@ -237,4 +239,5 @@ def _progress(workers: list[Worker], t_start: float) -> dict[str, Any]:
         "delivered_per_s": sum(t.get("delivered_last_s", 0) for t in ticks),
         "p99_ms": max(p99s) if p99s else None,
         "errors": sum(t.get("errors", 0) for t in ticks),
+        "workers": [w.last_tick for w in workers],  # per worker, for --metrics-port
     }

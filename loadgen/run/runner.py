@@ -52,6 +52,9 @@ class RunOptions:
     coordinator: str | None = None  # Redis URL: hand the plan to `bench worker`s instead
     server_pool: ServerPool | None = None  # keep servers running between runs (capacity)
     on_tick: Callable[[str, dict[str, Any]], None] | None = None  # progress, also to a caller
+    on_record: Callable[[str, dict[str, Any]], None] | None = None  # each contender run's record
+    metrics: bool = False  # every contender serves GET /metrics (servers/common/metrics.py)
+    metrics_port: int | None = None  # the load generator's live figures (metrics_http.py)
 
 
 def pinning(pin: bool) -> tuple[list[int] | None, list[int] | None]:
@@ -121,6 +124,7 @@ def server_config(
         persistence=scenario.persistence.enabled,
         db_url=db_url,
         ws_per_message_deflate=options.deflate or base.ws_per_message_deflate,
+        metrics=options.metrics or base.metrics,
     )
 
 
@@ -183,6 +187,12 @@ async def run_scenario(
     scenario: Scenario, source: str, options: RunOptions
 ) -> tuple[Path, dict[str, Any]]:
     """Run every contender of ``scenario``; write and return the result (also when partial)."""
+    if options.metrics_port is not None:  # live figures for Prometheus while it runs
+        from loadgen.run.metrics_http import LiveExporter
+
+        async with LiveExporter(options.metrics_port) as exporter:
+            watched = dataclasses.replace(exporter.watching(options), metrics_port=None)
+            return await run_scenario(scenario, source, watched)
     if any(f.action == "redis_restart" for f in scenario.faults):
         # A Redis fault needs a Redis this run owns: start a private one for the scenario.
         with RedisServer() as own_redis:
@@ -252,6 +262,8 @@ async def _run_scenario(
         outcome: RunOutcome = await run_contender(ctx)
         progress.end()
         record = build_run_record(scenario, plan, contender, rep, position, outcome)
+        if options.on_record is not None:
+            options.on_record(contender, record)
         document["runs"].append(record)
         document["partial_reasons"].extend(
             f"{contender}#{rep}: {r}" for r in outcome.partial_reasons

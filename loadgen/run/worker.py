@@ -24,6 +24,7 @@ import psutil
 from loadgen.plan.build import build_plan
 from loadgen.plan.model import Plan
 from loadgen.run.driver import Driver
+from loadgen.run.live import LiveFigures
 from loadgen.run.worker_channel import Channel, PipeChannel, to_monotonic
 from loadgen.run.worker_result import encode_samples
 from loadgen.scenario.resolve import resolve
@@ -91,10 +92,12 @@ async def run_task(task: dict[str, Any], channel: Channel) -> int:
         command = await channel.command()
     if command[0] == "start":
         watcher = loop.create_task(_watch_stop(channel, driver))
-        ticker = loop.create_task(_tick(driver, channel))
+        live = LiveFigures(driver)
+        ticker = loop.create_task(_tick(live, channel))
         await driver.run(to_monotonic(float(command[1])))
         watcher.cancel()
         ticker.cancel()
+        await channel.emit("tick", **live.tick())  # the final figures, before "done"
     partial_reason = None
     if driver.stopping.is_set() or command[0] != "start":
         partial_reason = "stopped before the end of the plan"
@@ -115,24 +118,11 @@ async def _watch_stop(channel: Channel, driver: Driver) -> None:
             return
 
 
-async def _tick(driver: Driver, channel: Channel) -> None:
-    """One progress line a second, for the coordinator's live display."""
-    samples = driver.samples
-    last_delivered = 0
+async def _tick(live: LiveFigures, channel: Channel) -> None:
+    """One progress line a second, for the coordinator's live display and --metrics-port."""
     while True:
         await asyncio.sleep(1.0)
-        rows = samples.timeseries.rows()
-        delivered = sum(r.delivered for r in rows)
-        recent = [r for r in rows if r.p99_ms is not None][-1:]
-        await channel.emit(
-            "tick",
-            sent=sum(samples.sent),
-            delivered=delivered,
-            delivered_last_s=delivered - last_delivered,
-            p99_ms=recent[0].p99_ms if recent else None,
-            errors=sum(samples.errors.values()),
-        )
-        last_delivered = delivered
+        await channel.emit("tick", **live.tick())
 
 
 def main() -> int:
