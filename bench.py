@@ -146,6 +146,9 @@ def run(
         float | None,
         typer.Option(help="msgs/s a capacity_fraction is a share of (else calibrate first)"),
     ] = None,
+    mqtt_url: Annotated[
+        str | None, typer.Option(help="MQTT broker for devices (else BENCH_MQTT_URL)")
+    ] = None,
 ) -> None:
     """Run scenarios against every contender; print a table; write a result file.
 
@@ -175,6 +178,10 @@ def run(
         metrics=metrics, metrics_port=metrics_port,
         deflate=deflate, coordinator=coordinator,
     )  # fmt: skip
+    if mqtt_url:  # IoT dashboards: the broker the devices publish to
+        import dataclasses
+
+        options = dataclasses.replace(options, mqtt_url=mqtt_url)
     raise typer.Exit(run_files(scenarios, cli, options, capacity=capacity))
 
 

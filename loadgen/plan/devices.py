@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterable
 
 from loadgen.plan.arrivals import Segment, arrival_times
 from loadgen.plan.model import PhaseWindow, Stream
@@ -42,6 +43,8 @@ def device_streams(scenario: Scenario, phases: tuple[PhaseWindow, ...]) -> tuple
     return tuple(streams)
 
 
-def devices_of(devices: int, worker: int, workers: int) -> list[int]:
-    """The devices worker ``worker`` of ``workers`` publishes for (every ``workers``-th one)."""
-    return list(range(worker, devices, max(1, workers)))
+def devices_for(devices: int, connections: int, mine: Iterable[int]) -> list[int]:
+    """The devices a worker publishes for: device ``d`` goes with connection ``d mod
+    connections``, so the workers' shares of the connections split the devices too."""
+    owned = set(mine)
+    return [d for d in range(devices) if d % connections in owned]

@@ -85,6 +85,7 @@ def _task(ctx: RunContext, i: int, mine: list[int], urls: list[str]) -> dict[str
         "urls": urls,
         "connections": mine,
         "secret": ctx.config.secret,
+        "mqtt_url": ctx.config.mqtt_url,  # IoT dashboards: the broker the devices publish to
         "cpus": ctx.loadgen_cpus,
         "result_path": str(ctx.run_dir / f"worker-{i}.json"),
     }

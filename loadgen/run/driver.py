@@ -14,7 +14,9 @@ import time
 
 import psutil
 
+from loadgen.clients.mqtt_devices import DevicePublisher
 from loadgen.measure.accounting import DeliveryCounts, DeliveryReport, lost_by_second, reconcile
+from loadgen.plan.devices import devices_for
 from loadgen.plan.model import Plan
 from loadgen.run.connections import Connections
 from loadgen.run.samples import Grace, Recorder
@@ -32,6 +34,7 @@ class Driver:
         tokens: dict[str, str],
         client_kind: str,
         library: str | None = None,
+        mqtt_url: str = "",
     ) -> None:
         self.plan = plan
         self.mine = mine
@@ -43,18 +46,32 @@ class Driver:
         )
         self.scheduler = Scheduler(plan, self.connections, self.recorder, self.stopping)
         self.grace = Grace(plan.grace_s, plan.stall_s)
+        # IoT dashboards: this worker's share of the devices, published over MQTT.
+        self.devices = (
+            DevicePublisher(
+                plan, devices_for(plan.devices, len(plan.connections), mine), mqtt_url,
+                self.recorder, self.stopping,
+            )  # fmt: skip
+            if plan.devices
+            else None
+        )
         self._cpu_start = (0.0, 0.0)
 
     async def connect_all(self, t_connect0: float) -> None:
         """Open every connection at its planned offset from ``t_connect0`` and join its rooms."""
         await self.connections.connect_all(t_connect0)
+        if self.devices is not None:
+            await self.devices.connect()
 
     async def run(self, t_start: float) -> None:
         """Replay the schedule from ``t_start`` until the end of the last phase, then drain."""
         self.recorder.t_start = t_start
         cpu = psutil.Process().cpu_times()
         self._cpu_start = (cpu.user + cpu.system, t_start)
-        await self.scheduler.replay(t_start)
+        if self.devices is not None:
+            await asyncio.gather(self.scheduler.replay(t_start), self.devices.replay(t_start))
+        else:
+            await self.scheduler.replay(t_start)
         self.recorder.deadline = t_start + self.plan.duration_s + self.plan.drain_s
         await self.scheduler.sleep_until(self.recorder.deadline)
         await self._grace_period()
@@ -66,6 +83,8 @@ class Driver:
         churn's optional deliveries counted as expected)."""
         recorder = self.recorder
         acks = sum(self.samples.sent) - sum(self.samples.acked) - recorder.ack_errors
+        if self.devices is not None:  # a device's publish has no chat ack to wait for
+            acks -= self.devices.published
         deliveries = self.connections.expected_upper - recorder.received
         return deliveries, acks if recorder.open_loop else 0
 
@@ -132,3 +151,5 @@ class Driver:
 
     async def close(self) -> None:
         await self.connections.close()
+        if self.devices is not None:
+            await self.devices.close()

@@ -27,7 +27,9 @@ from loadgen.scenario.load import Scenario, scenario_hash
 from loadgen.scenario.resolve import dump
 from servers.common.config import ServerConfig
 from servers.common.redis_pool import pool_options
+from servers.common.telemetry import DEFAULT_MQTT_URL
 from servers.launch import AsgiSettings
+from servers.launch.mqtt_broker import broker_problem as mqtt_problem
 from servers.launch.redis import RedisServer, ping
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository (loadgen/run/runner.py)
@@ -50,6 +52,7 @@ class RunOptions:
     contenders: tuple[str, ...] = ()
     progress: TextIO | None = sys.stderr
     coordinator: str | None = None  # Redis URL: hand the plan to `bench worker`s instead
+    mqtt_url: str | None = None  # IoT dashboards' broker: else BENCH_MQTT_URL, else local 1883
     server_pool: ServerPool | None = None  # keep servers running between runs (capacity)
     on_tick: Callable[[str, dict[str, Any]], None] | None = None  # progress, also to a caller
     on_record: Callable[[str, dict[str, Any]], None] | None = None  # each contender run's record
@@ -75,6 +78,18 @@ def resolve_redis(scenario: Scenario, options: RunOptions) -> str | None:
             f"scenario {scenario.name!r} uses the redis backend but no Redis answers at {url}; "
             "start one, set REDIS_URL or --redis-url, or run with --backend memory"
         )
+    return url
+
+
+def resolve_mqtt(scenario: Scenario, options: RunOptions) -> str:
+    """The broker of a scenario with devices (checked: down is a RunError naming the URL and
+    how to start one); empty without devices, so that no server starts a bridge."""
+    if scenario.devices is None:
+        return ""
+    url = options.mqtt_url or os.environ.get("BENCH_MQTT_URL") or DEFAULT_MQTT_URL
+    problem = mqtt_problem(url)
+    if problem is not None:
+        raise RunError(f"scenario {scenario.name!r} has devices publishing over MQTT but {problem}")
     return url
 
 
@@ -124,6 +139,8 @@ def server_config(
         persistence=scenario.persistence.enabled,
         db_url=db_url,
         ws_per_message_deflate=options.deflate or base.ws_per_message_deflate,
+        mqtt_url=resolve_mqtt(scenario, options),
+        mqtt_qos=scenario.devices.qos if scenario.devices else 0,
         metrics=options.metrics or base.metrics,
     )
 
@@ -204,6 +221,7 @@ async def _run_scenario(
     scenario: Scenario, source: str, options: RunOptions, own_redis: RedisServer | None
 ) -> tuple[Path, dict[str, Any]]:
     redis_url = own_redis.url if own_redis else resolve_redis(scenario, options)
+    resolve_mqtt(scenario, options)  # a broker that is down: one line, before anything starts
     plan = build_plan(scenario)
     server_cpus, loadgen_cpus = pinning(options.pin)
     workers = options.workers or default_workers(len(plan.connections), loadgen_cpus)

@@ -70,7 +70,7 @@ async def run_task(task: dict[str, Any], channel: Channel) -> int:
         return 2
     driver = Driver(
         plan, mine, task["urls"], tokens_for(plan, mine, task["secret"]), task["client_kind"],
-        task.get("library"),
+        task.get("library"), mqtt_url=task.get("mqtt_url", ""),
     )  # fmt: skip
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
