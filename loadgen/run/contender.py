@@ -34,7 +34,13 @@ from loadgen.run.worker_handles import (
     stop_workers,
 )
 from servers.common.config import ServerConfig
-from servers.launch import AsgiSettings, ServerDiedError, ServerGroup, start_servers
+from servers.launch import (
+    AsgiSettings,
+    ServerDiedError,
+    ServerGroup,
+    ServerStartError,
+    start_servers,
+)
 from servers.launch.redis import RedisServer
 
 BARRIER_TIMEOUT_S = 60.0
@@ -113,7 +119,7 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
         return start_servers(
             ctx.contender, ctx.config, instances=ctx.instances, asgi=ctx.asgi,
             log_dir=ctx.run_dir, cpus=ctx.server_cpus, python=ctx.server_python,
-            cwd=ctx.server_cwd,
+            cwd=ctx.server_cwd, ready=False,
         )  # fmt: skip
 
     lease = ctx.server_pool.take(ctx.contender, start) if ctx.server_pool else Lease(start(), False)
@@ -127,6 +133,8 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
     t_start = time.monotonic()
     try:
         workers = await _spawn_workers(ctx, group.urls)
+        if not lease.reused:  # new servers start while the workers start: about 1 s sooner
+            await asyncio.to_thread(group.wait_ready)
         built = [await w.expect("built", BARRIER_TIMEOUT_S) for w in workers]
         rss_before = _rss(group)
         connect_at = time.time() + 0.2  # wall clock: workers may be on other hosts
@@ -158,6 +166,9 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
     except (WorkerFailedError, OSError) as exc:
         partial.append(f"load generator failed: {exc}")
         await stop_workers(workers)
+    except ServerStartError:  # the servers are stopped; the workers, waiting, are told to go
+        await stop_workers(workers)
+        raise
     finally:
         resources = (await sampler.stop()).as_dict() if sampler else {}
         log_paths = lease.run_logs(ctx.run_dir)

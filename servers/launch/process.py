@@ -136,6 +136,16 @@ class ServerGroup:
         wait_ready(server, ready_timeout)
         return server
 
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Return once every instance answers its readiness probe; on a failure stop them all
+        and raise :class:`ServerStartError`."""
+        try:
+            for server in self.servers:
+                wait_ready(server, timeout)
+        except BaseException:
+            self.stop(grace=2.0)
+            raise
+
     def stop(self, grace: float = 5.0) -> None:
         for server in self.servers:
             if server.alive():
@@ -210,8 +220,11 @@ def start_servers(
     ready_timeout: float = 30.0,
     python: str = sys.executable,
     cwd: str | None = None,
+    ready: bool = True,
 ) -> ServerGroup:
-    """Start ``instances`` instances of ``contender`` and return once every one is ready.
+    """Start ``instances`` instances of ``contender`` and return once every one is ready
+    (with ``ready=False`` at once: the caller does other work while they start, then calls
+    :meth:`ServerGroup.wait_ready`).
 
     Instance ``k`` listens on ``base_port + k``, or on a free port when ``base_port`` is 0.
     On any failure every instance already started is stopped before the error propagates.
@@ -234,11 +247,11 @@ def start_servers(
                 python=python, cwd=cwd,
             )  # fmt: skip
             group.spawn(spec)
-        for server in group.servers:
-            wait_ready(server, ready_timeout)
     except BaseException:
         group.stop(grace=2.0)
         raise
+    if ready:
+        group.wait_ready(ready_timeout)
     return group
 
 
