@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bench import app
 from loadgen.abtest.trees import TreeError, base_tree, current_side
 from tests.conftest import ALONE, TIMING
 from tests.report.conftest import ROOT
@@ -35,6 +36,18 @@ def worktrees() -> str:
     ).stdout
 
 
+def bench_in_process(
+    *args: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    """``bench check`` in this process (exit status, stderr): refusals start nothing, and a
+    new interpreter would cost about 2.5 s each."""
+    monkeypatch.setenv("BENCH_BACKEND", "memory")
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(SystemExit) as exited:
+        app(["check", *args], prog_name="bench")
+    return int(exited.value.code or 0), capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -48,10 +61,19 @@ def worktrees() -> str:
         (("x.json", "--baseline", "y.json", "--capacity", "50"), "--capacity is for --base"),
     ],
 )
-def test_bad_input_exits_2_with_a_message(args: tuple[str, ...], message: str) -> None:
-    result = bench(*args)
+def test_bad_input_exits_2_with_a_message(
+    args: tuple[str, ...], message: str, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    status, stderr = bench_in_process(*args, monkeypatch=monkeypatch, capsys=capsys)
+    assert status == 2, stderr
+    assert message in stderr
+
+
+def test_bad_input_exits_2_from_the_command_line_too() -> None:
+    result = bench("--base", "no-such-ref-xyz")  # the same path as above, through `python -m`
     assert result.returncode == 2, result.stderr
-    assert message in result.stderr
+    assert "unknown git ref 'no-such-ref-xyz'" in result.stderr
 
 
 def git(repo: Path, *args: str) -> None:
