@@ -111,13 +111,34 @@ def main(argv: list[str] | None = None) -> int:
             import uvloop
 
             loop_factory = uvloop.new_event_loop
-        # serve() installs Hypercorn's SIGINT/SIGTERM handlers: a graceful stop, as its CLI
         with asyncio.Runner(loop_factory=loop_factory) as runner:
-            runner.run(serve(cast(Any, app), config, mode="asgi"))
+            runner.run(_serve_until_signal(serve, app, config))
         return 0
     finally:
         if cert_dir is not None:
             shutil.rmtree(cert_dir, ignore_errors=True)
+
+
+async def _serve_until_signal(serve: Any, app: App, config: Any) -> None:
+    """Serve until SIGTERM or SIGINT, then stop gracefully (as Hypercorn's own CLI does)."""
+    import asyncio
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    def report(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        # At shutdown Hypercorn cancels each open connection's task, and asyncio.streams' done
+        # callback reports every one as "Exception in callback ... CancelledError": shutdown
+        # noise, not a server error (uvicorn closes the same connections silently).
+        if stop.is_set() and isinstance(context.get("exception"), asyncio.CancelledError):
+            return
+        loop.default_exception_handler(context)
+
+    loop.set_exception_handler(report)
+    await serve(cast(Any, app), config, mode="asgi", shutdown_trigger=stop.wait)
 
 
 if __name__ == "__main__":
