@@ -91,7 +91,11 @@ async def one_run(
     record = document["runs"][0]
     sent = sum(record["timeseries"]["sent"])
     delivered = sum(record["timeseries"]["delivered"])
+    steady = [p["summary"] for p in record["phases"] if p["kind"] == "steady"]
+    cpu_pct, served = steady[0]["server_cpu_pct"], steady[0]["served_msgs_per_s"]
     return {
+        # the steady phase alone, from the per-second CPU samples (no connects, no ramp)
+        "steady_us_per_msg": cpu_pct / 100 / served * 1e6 if served else float("nan"),
         "cpu_s": after - before,
         "sent": sent,
         "delivered": delivered,
@@ -114,7 +118,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                     figures[contender]["on" if metrics else "off"].append(run)
                     print(
                         f"  round {round_ + 1} {contender:<9} metrics {'on ' if metrics else 'off'}"
-                        f"  {run['us_per_msg']:7.1f} us/msg  ({run['sent']} msgs, "
+                        f"  {run['us_per_msg']:7.1f} us/msg, steady {run['steady_us_per_msg']:7.1f}"
+                        f"  ({run['sent']} msgs, "
                         f"{run['delivered']} delivered, {run['status']})",
                         flush=True,
                     )
@@ -125,14 +130,22 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def summary(figures: dict[str, Any]) -> list[str]:
-    lines = [
-        f"{'framework':<10} {'off us/msg':>11} {'on us/msg':>10} {'diff us/msg':>12} {'diff %':>7}"
-    ]
+    """Medians over the rounds; ``spread``: the largest off-vs-off (and on-vs-on) round
+    difference, in percent of the median: the machine's noise the difference is read against."""
+    head = f"{'framework':<10} {'figure':<15} {'off us/msg':>10} {'on us/msg':>10} {'diff':>8}"
+    lines = [head + f" {'diff %':>7} {'spread %':>8}"]
     for contender, runs in figures.items():
-        off = statistics.median(r["us_per_msg"] for r in runs["off"])
-        on = statistics.median(r["us_per_msg"] for r in runs["on"])
-        change = 100 * (on - off) / off
-        lines.append(f"{contender:<10} {off:11.1f} {on:10.1f} {on - off:+12.1f} {change:+6.1f}%")
+        for key, label in (("us_per_msg", "whole run"), ("steady_us_per_msg", "steady phase")):
+            off_runs = [r[key] for r in runs["off"]]
+            on_runs = [r[key] for r in runs["on"]]
+            off, on = statistics.median(off_runs), statistics.median(on_runs)
+            spread = max(
+                (max(v) - min(v)) / statistics.median(v) * 100 for v in (off_runs, on_runs)
+            )
+            lines.append(
+                f"{contender:<10} {label:<15} {off:10.1f} {on:10.1f} {on - off:+8.1f}"
+                f" {100 * (on - off) / off:+6.1f}% {spread:7.1f}%"
+            )
     return lines
 
 
@@ -146,7 +159,7 @@ def sio_calls(metrics: Metrics) -> Any:
 
     def one() -> None:
         with contextlib.suppress(StopIteration):
-            timed("sid", {}).send(None)
+            timed("sid", {}).send(None)  # type: ignore[attr-defined]
         if metrics.enabled:  # counted_emit: the event check, the room size, delivered()
             metrics.delivered(len({"sid": "eio"}))
 

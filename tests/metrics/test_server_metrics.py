@@ -78,6 +78,13 @@ def server(
         yield request.param, config, group
 
 
+def counter(counts: list[int], i: int) -> Any:
+    def on_message(_msg: dict[str, Any], _received: float) -> None:
+        counts[i] += 1
+
+    return on_message
+
+
 async def connect(contender: str, config: ServerConfig, url: str, user: str) -> ChatClient:
     client = make_client(client_kind_for(contender))
     token = make_token(user, config.secret, ttl=300, now=time.time())
@@ -95,7 +102,7 @@ async def test_counts_match_what_the_clients_did(server: Any) -> None:
     clients = [await connect(contender, config, url, f"user{i}") for i in range(3)]
     try:
         for i, client in enumerate(clients):
-            client.on_message = lambda _m, _t, i=i: delivered.__setitem__(i, delivered[i] + 1)
+            client.on_message = counter(delivered, i)
             assert (await client.join("metrics-room"))["ok"] is True
         sends = 7
         for n in range(sends):
@@ -137,3 +144,36 @@ def test_metrics_off_by_default(tmp_path: Path) -> None:
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(f"{group.urls[0]}/metrics", timeout=TIMEOUT)
         assert info.value.code == 404
+
+
+@pytest.mark.parametrize("contender", CONTENDERS)
+async def test_backplane_counts_across_two_instances(
+    contender: str, redis_url: str, tmp_path: Path
+) -> None:
+    config = ServerConfig(
+        metrics=True, backend="redis", redis_url=redis_url, redis_prefix=f"m{time.time_ns()}"
+    )
+    with start_servers(contender, config, instances=2, log_dir=tmp_path) as group:
+        delivered = [0, 0]
+        clients = [
+            await connect(contender, config, url, f"user{i}") for i, url in enumerate(group.urls)
+        ]
+        try:
+            for i, client in enumerate(clients):
+                client.on_message = counter(delivered, i)
+                assert (await client.join("across"))["ok"] is True
+            for n in range(5):
+                assert (await clients[0].send("across", n, 0.0, "hi"))["ok"] is True
+            await wait_for(lambda: delivered == [5, 5], "deliveries on both instances")
+            scraped = [scrape(url) for url in group.urls]
+        finally:
+            await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+
+    def both(name: str) -> float:
+        return sum(value(s, name) for s in scraped)
+
+    assert both("chat_messages_sent_total") == 10
+    assert [value(s, "chat_messages_sent_total") for s in scraped] == [5, 5]
+    assert both("chat_backplane_published_total") >= 5
+    assert both("chat_backplane_received_total") >= 5
+    assert value(scraped[1], "chat_backplane_received_total") >= 5  # what instance 0 sent
