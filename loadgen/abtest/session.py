@@ -20,9 +20,9 @@ from loadgen.measure import environment
 from loadgen.measure.record import build_run_record
 from loadgen.plan.build import build_plan, partition
 from loadgen.run.contender import RunContext, run_contender
+from loadgen.run.progress import Progress
 from loadgen.run.runner import (
     ROOT,
-    Progress,
     RunOptions,
     client_kind,
     contender_delay_ms,

@@ -11,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from loadgen.measure.exposition import render
 
 if TYPE_CHECKING:
     from loadgen.run.runner import RunOptions
+    from loadgen.scenario.load import Scenario
+
+T = TypeVar("T")
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 Tick = Callable[[str, dict[str, Any]], None]
@@ -83,6 +86,20 @@ class LiveExporter:
             pass
         finally:
             writer.close()
+
+
+async def with_live_figures(
+    run: Callable[[Scenario, str, RunOptions], Awaitable[T]],
+    scenario: Scenario,
+    source: str,
+    options: RunOptions,
+) -> T:
+    """``run(scenario, source, options)`` with the live figures served on the options' port."""
+    assert options.metrics_port is not None
+    async with LiveExporter(options.metrics_port) as exporter:
+        return await run(
+            scenario, source, dataclasses.replace(exporter.watching(options), metrics_port=None)
+        )
 
 
 def _both(first: Tick | None, second: Tick) -> Tick:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,9 +18,10 @@ from loadgen.faults.steps import expand
 from loadgen.measure import environment
 from loadgen.measure.record import build_run_record
 from loadgen.plan.build import build_plan, partition
-from loadgen.plan.model import Plan
 from loadgen.run.contender import RunContext, run_contender
+from loadgen.run.metrics_http import with_live_figures
 from loadgen.run.outcome import RunOutcome
+from loadgen.run.progress import Progress
 from loadgen.run.server_pool import ServerPool
 from loadgen.scenario.load import Scenario, scenario_hash
 from loadgen.scenario.resolve import dump
@@ -150,50 +150,6 @@ def default_workers(connections: int, loadgen_cpus: list[int] | None) -> int:
     return max(1, min(cores, connections // 2000 + 1))
 
 
-class Progress:
-    """A live line per contender: time, sent, delivered/s, p99, errors."""
-
-    def __init__(self, stream: TextIO | None, plan: Plan) -> None:
-        self.stream = stream
-        self.total = plan.duration_s + plan.drain_s
-        self.tty = bool(stream and stream.isatty())
-        self._last = 0.0
-
-    def __call__(self, contender: str, p: dict[str, Any]) -> None:
-        if self.stream is None:
-            return
-        now = time.monotonic()
-        if not self.tty and now - self._last < 5.0:
-            return
-        self._last = now
-        done = max(0.0, min(1.0, p["t"] / self.total)) if self.total else 1.0
-        bar = "#" * int(done * 20) + "-" * (20 - int(done * 20))
-        p99 = f"{p['p99_ms']:.1f} ms" if p["p99_ms"] is not None else "-"
-        line = (
-            f"  {contender:<16} [{bar}] {p['t']:5.1f}/{self.total:.0f}s  sent {p['sent']:>7}  "
-            f"delivered/s {p['delivered_per_s']:>7}  p99 {p99:>9}  errors {p['errors']}"
-        )
-        self.stream.write(("\r" + line) if self.tty else (line + "\n"))
-        self.stream.flush()
-
-    def also(
-        self, extra: Callable[[str, dict[str, Any]], None] | None
-    ) -> Callable[[str, dict[str, Any]], None]:
-        """This progress line, and ``extra`` (a caller watching the run) when given."""
-        if extra is None:
-            return self
-
-        def both(contender: str, p: dict[str, Any]) -> None:
-            self(contender, p)
-            extra(contender, p)
-
-        return both
-
-    def end(self) -> None:
-        if self.stream is not None and self.tty:
-            self.stream.write("\n")
-
-
 def _say(options: RunOptions, text: str) -> None:
     if options.progress is not None:
         options.progress.write(text + "\n")
@@ -205,11 +161,7 @@ async def run_scenario(
 ) -> tuple[Path, dict[str, Any]]:
     """Run every contender of ``scenario``; write and return the result (also when partial)."""
     if options.metrics_port is not None:  # live figures for Prometheus while it runs
-        from loadgen.run.metrics_http import LiveExporter
-
-        async with LiveExporter(options.metrics_port) as exporter:
-            watched = dataclasses.replace(exporter.watching(options), metrics_port=None)
-            return await run_scenario(scenario, source, watched)
+        return await with_live_figures(run_scenario, scenario, source, options)
     if any(f.action == "redis_restart" for f in scenario.faults):
         # A Redis fault needs a Redis this run owns: start a private one for the scenario.
         with RedisServer() as own_redis:
