@@ -17,7 +17,7 @@ PURE = (
     "loadgen.plan.model", "loadgen.plan.build", "loadgen.plan.arrivals",
     "loadgen.measure.accounting", "loadgen.measure.stats", "loadgen.measure.timeseries",
     "loadgen.measure.served", "loadgen.measure.saturation", "loadgen.measure.phase",
-    "loadgen.measure.record", "loadgen.measure.serverlogs",
+    "loadgen.measure.record", "loadgen.measure.serverlogs", "loadgen.measure.exposition",
     "loadgen.capacity.model", "loadgen.capacity.search", "loadgen.capacity.votes",
     "loadgen.capacity.step",
     "loadgen.capacity.conclusion", "loadgen.capacity.request",
