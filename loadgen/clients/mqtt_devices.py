@@ -12,6 +12,7 @@ line (their PUBACKs arrive while later ones go out).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from array import array
@@ -132,7 +133,5 @@ class DevicePublisher:
             await asyncio.wait(self._pending, timeout=5.0)
         if self._client is not None:
             client, self._client = self._client, None
-            try:
+            with contextlib.suppress(aiomqtt.MqttError):
                 await client.__aexit__(None, None, None)
-            except aiomqtt.MqttError:
-                pass

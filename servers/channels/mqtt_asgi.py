@@ -1,4 +1,4 @@
-"""The ``mqttasgi`` application of the Channels server: ``servers.channels.mqtt_asgi:application``."""
+"""The ``mqttasgi`` application of the Channels server (its MQTT side, see mqtt_consumer.py)."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from servers.common.telemetry import host_port
 from servers.launch.process import free_port
 
-START_HINT = "start one with `mosquitto -p 1883` (or `docker compose up mosquitto`), or pass --mqtt-url"
-# MQTT 3.1.1 CONNECT: protocol "MQTT" level 4, clean session, keep-alive 5 s, client id "bench-ping".
+START_HINT = "start one with `mosquitto -p 1883` or pass --mqtt-url"
+# MQTT 3.1.1 CONNECT: protocol "MQTT" level 4, clean session, keep-alive 5 s, id "bench-ping".
 _CLIENT_ID = b"bench-ping"
 _VARIABLE = b"\x00\x04MQTT\x04\x02\x00\x05" + len(_CLIENT_ID).to_bytes(2, "big") + _CLIENT_ID
 _CONNECT = bytes([0x10, len(_VARIABLE)]) + _VARIABLE
