@@ -243,14 +243,15 @@ def _daphne_argv(
 ) -> tuple[str, ...]:
     # Daphne (Twisted/Autobahn) has no event-loop, parser or deflate switches; it negotiates no
     # per-message deflate. Its frame limits are set to the same transport cap as uvicorn's.
+    # Twisted's endpoint string is the only way to give Daphne a listen backlog (-b/-p listen
+    # with Twisted's default of 50); the same backlog as uvicorn's and Hypercorn's.
+    interface = host.replace(":", "\\:")
     return (
         python,
         "-m",
         "daphne",
-        "-b",
-        host,
-        "-p",
-        str(port),
+        "-e",
+        f"tcp:port={port}:interface={interface}:backlog={asgi.backlog}",
         "--websocket-max-message-size",
         str(config.frame_limit_bytes),
         "--websocket-max-frame-size",
