@@ -15,6 +15,10 @@ LABELS = {
     "sio": "python-socketio",
     "channels": "Channels (uvicorn)",
     "channels-daphne": "Channels (Daphne)",
+    "sio-daphne": "python-socketio (Daphne)",
+    "sio-hypercorn": "python-socketio (Hypercorn)",
+    "sio-hypercorn-h2": "python-socketio (Hypercorn, TLS + HTTP/2)",
+    "channels-hypercorn": "Channels (Hypercorn)",
     "sio-node": "socket.io (Node.js, reference)",
     "reference": "reference (plain websockets)",
 }

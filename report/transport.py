@@ -12,7 +12,7 @@ from report.palette import label
 from report.warnings import Warning
 
 NO_POLLING = "not applicable (Channels has no long-polling transport)"
-CHANNELS = ("channels", "channels-daphne")
+CHANNELS = ("channels", "channels-daphne", "channels-hypercorn")
 
 
 def not_applicable(docs: Sequence[Document]) -> dict[str, str]:
