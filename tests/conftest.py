@@ -87,14 +87,14 @@ TIMED_DIRS = ("tests/run/", "tests/hostile/")
 # modules are handed out first (modules stay whole on one worker: --dist loadscope) so that no long
 # one is left to run last beside an idle worker. A module not listed counts 0.1 s per test.
 MODULE_SECONDS = {
-    "tests/run/test_capacity.py": 180,
+    "tests/run/test_capacity.py": 125,
     "tests/contract/test_cross_instance.py": 170,
     "tests/run/test_bench_run.py": 110,
     "tests/run/test_faults.py": 110,
-    "tests/report/test_check_slowdown.py": 110,
-    "tests/run/test_check_base.py": 100,
+    "tests/report/test_check_slowdown.py": 95,
+    "tests/run/test_check_base.py": 90,
     "tests/run/test_overload.py": 85,
-    "tests/run/test_calibrate.py": 70,
+    "tests/run/test_calibrate.py": 85,
     "tests/run/test_remote_workers.py": 40,
     "tests/hostile/test_robustness_run.py": 40,
     "tests/contract/test_chat_contract.py": 40,
