@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import django
 
@@ -17,9 +18,18 @@ from servers.common.health import health_app  # noqa: E402
 from servers.common.metrics import metrics_for, with_metrics  # noqa: E402
 from servers.common.send_queue import bounded_sends  # noqa: E402
 
+http: Any = health_app
+websocket: Any = URLRouter(websocket_urlpatterns)
+if CHAT.profile == "idiomatic":  # Django's HTTP app; the token looked up by auth middleware
+    from servers.idiomatic.channels import TokenAuthMiddleware
+    from servers.idiomatic.http import django_beside
+
+    http = django_beside(health_app)
+    websocket = TokenAuthMiddleware(websocket)
+
 application = ProtocolTypeRouter(
     {
-        "http": with_metrics(metrics_for(CHAT, "channels"), health_app),
-        "websocket": bounded_sends(URLRouter(websocket_urlpatterns), CHAT),
+        "http": with_metrics(metrics_for(CHAT, "channels"), http),
+        "websocket": bounded_sends(websocket, CHAT),
     }
 )

@@ -25,9 +25,14 @@ from servers.common.tokens import TokenError
 
 config: ServerConfig = settings.CHAT
 presence: Presence = make_presence(config)
-store = MessageStore(config.db_url) if config.persistence else None
+store = MessageStore(config.db_url) if config.persistence and config.profile == "equal" else None
 store_append = database_sync_to_async(store.append) if store else None
 store_history = database_sync_to_async(store.history) if store else None
+if config.profile == "idiomatic":  # the Django project of servers/idiomatic/: ORM, auth middleware
+    from servers.idiomatic import channels as idiomatic
+
+    store_append = idiomatic.save_message if config.persistence else None
+    store_history = idiomatic.read_history if config.persistence else None
 metrics = metrics_for(config, "channels")
 
 
@@ -49,7 +54,10 @@ class ChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             return
         query = parse_qs(self.scope["query_string"].decode())
         try:
-            self.member = authenticate(query.get("token", [None])[0], config)
+            if config.profile == "idiomatic":  # scope["user"], set by TokenAuthMiddleware
+                self.member = idiomatic.member_for(self.scope)
+            else:
+                self.member = authenticate(query.get("token", [None])[0], config)
         except TokenError:
             await self.close()
             return

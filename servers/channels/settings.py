@@ -7,6 +7,9 @@ from typing import Any
 
 from servers.common.config import ServerConfig
 from servers.common.redis_pool import pool_options
+from servers.idiomatic.settings import APPS as IDIOMATIC_APPS
+from servers.idiomatic.settings import URLCONF as IDIOMATIC_URLCONF
+from servers.idiomatic.settings import database as idiomatic_database
 
 CHAT = ServerConfig.from_env(os.environ)
 
@@ -15,6 +18,10 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = ["channels"]
 DATABASES: dict[str, Any] = {}
+if CHAT.profile == "idiomatic":  # the Django project both servers share (servers/idiomatic/)
+    INSTALLED_APPS += IDIOMATIC_APPS
+    DATABASES["default"] = idiomatic_database(CHAT.db_url)
+    ROOT_URLCONF = IDIOMATIC_URLCONF
 USE_TZ = True
 ASGI_APPLICATION = "servers.channels.asgi.application"
 LOGGING_CONFIG = None

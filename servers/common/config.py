@@ -14,6 +14,9 @@ from typing import Literal
 
 Backend = Literal["memory", "redis"]
 ChannelsLayer = Literal["core", "pubsub"]
+# equal: plain SQL storage and HMAC tokens on both; idiomatic: the Django project of
+# servers/idiomatic/ (ORM token lookup and messages), Python frameworks only (docs/idiomatic.md).
+Profile = Literal["equal", "idiomatic"]
 
 DEFAULT_SECRET = "bench-dev-secret-not-for-production"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
@@ -68,6 +71,7 @@ class ServerConfig:
     mqtt_qos: int = 0
     # Prometheus text exposition at GET /metrics (servers/common/metrics.py); off by default.
     metrics: bool = False
+    profile: Profile = "equal"  # BENCH_PROFILE
 
     @property
     def frame_limit_bytes(self) -> int:
@@ -108,6 +112,8 @@ class ServerConfig:
             )
         if self.redis_pool_size < 1 or self.channel_capacity < 1 or self.max_body_bytes < 1:
             raise ConfigError("pool size, channel capacity and body limit must be positive")
+        if self.profile not in ("equal", "idiomatic"):
+            raise ConfigError(f"BENCH_PROFILE must be equal or idiomatic, not {self.profile!r}")
         if self.presence_ttl_s <= 0 or self.send_queue_bytes < 1 or self.send_queue_seconds <= 0:
             raise ConfigError("presence TTL and send queue limits must be positive")
         bad_url = bool(self.mqtt_url) and not self.mqtt_url.startswith("mqtt://")

@@ -232,6 +232,13 @@ def start_servers(
     """
     if instances > 1 and config.backend != "redis":
         raise ValueError("more than one instance needs the redis backend (memory is per process)")
+    if config.profile == "idiomatic":  # the Django project's tables (docs/idiomatic.md)
+        from servers.idiomatic.harness import migrate, profile_unsupported
+
+        refused = profile_unsupported(contender, config.profile)
+        if refused is not None:
+            raise ValueError(refused)
+        migrate(config, python, cwd)
     if config.persistence and config.db_url:
         from servers.common.storage import ensure_schema
 

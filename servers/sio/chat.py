@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -62,7 +63,11 @@ def build_server(config: ServerConfig) -> ChatServer:
     )
     presence: Presence = make_presence(config)
     bridge = attach_bridge(sio, config, ROOM_PREFIX)  # IoT dashboards: MQTT -> rooms
-    store = MessageStore(config.db_url) if config.persistence else None
+    equal_store = config.persistence and config.profile == "equal"
+    store = MessageStore(config.db_url) if equal_store else None
+    idiomatic: Any = None  # the Django project of servers/idiomatic/: ORM calls
+    if config.profile == "idiomatic":
+        idiomatic = import_module("servers.idiomatic.sio")
     db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
     members: dict[str, Member] = {}
 
@@ -78,7 +83,10 @@ def build_server(config: ServerConfig) -> ChatServer:
     async def connect(sid: str, _environ: dict[str, Any], auth: Any) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
-            members[sid] = authenticate(token, config)
+            if idiomatic is not None:  # the ORM token lookup
+                members[sid] = await idiomatic.member_for(token)
+            else:
+                members[sid] = authenticate(token, config)
         except TokenError as exc:
             raise socketio.exceptions.ConnectionRefusedError(
                 protocol.UNAUTHORIZED, {"code": protocol.UNAUTHORIZED, "message": str(exc)}
@@ -130,6 +138,8 @@ def build_server(config: ServerConfig) -> ChatServer:
         artificial_delay(config)
         if store is not None:
             await in_db_thread(store.append, req.room, req.id, member.user, req.ts, req.body)
+        elif idiomatic is not None and config.persistence:
+            await idiomatic.save_message(req.room, req.id, member.user, req.ts, req.body)
         await sio.emit("msg", protocol.delivery(member.user, req), room=ROOM_PREFIX + req.room)
         return ok(id=req.id)
 
@@ -140,7 +150,10 @@ def build_server(config: ServerConfig) -> ChatServer:
             protocol.require_member(members[sid].rooms, req.room)
         except ChatError as exc:
             return await fail(sid, exc)
-        messages = await in_db_thread(store.history, req.room, req.limit) if store else []
+        if idiomatic is not None and config.persistence:
+            messages = await idiomatic.read_history(req.room, req.limit)
+        else:
+            messages = await in_db_thread(store.history, req.room, req.limit) if store else []
         return ok(room=req.room, messages=messages)
 
     @sio.on("presence")
