@@ -13,6 +13,7 @@ const { instrumentAdapter, metricsFor } = require("./metrics");
 const { authenticate, artificialDelay } = require("./state");
 const { openStore } = require("./storage");
 const { TokenError } = require("./tokens");
+const { startMqttBridge } = require("./mqtt");
 
 // Socket.IO puts each connection in a room named by its id: chat rooms get a prefix, so a room
 // named like another client's id is an ordinary room (as ROOM_PREFIX in servers/sio/chat.py).
@@ -208,7 +209,10 @@ async function buildServer(config, httpServer, { deflate = false } = {}) {
     });
   });
 
+  const bridge = await startMqttBridge(io, config, ROOM_PREFIX); // IoT dashboards (mqtt.js)
+
   async function close() {
+    if (bridge) await bridge.close();
     // io.close() runs every disconnect handler at once, then waits for the clients to close
     // their connections: a client that does not answer must not hold the shutdown up.
     const closing = io.close();
