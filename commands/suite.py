@@ -34,6 +34,7 @@ from loadgen.scenario.load import ScenarioError, load_scenario
 from loadgen.scenario.model import ALL_CONTENDERS
 from report.calibration import headline_text
 from servers.launch.redis import ping
+from servers.launch.specs import framework_of
 
 STANDARD = ("echo", "room-chat", "fanout")
 LEVELS = (0.25, 0.5, 0.75)  # shares of the weaker contender's calibrated capacity
@@ -116,7 +117,8 @@ def _calibration(
 ) -> Calibration:
     if settings.capacity is not None:
         return Calibration.given_capacity(settings.capacity)
-    python = [c for c in CALIBRATED if c in chosen] or list(CALIBRATED)
+    # the Python contenders chosen, on whichever ASGI server (sio-hypercorn is calibrated)
+    python = [c for c in chosen if framework_of(c) in CALIBRATED] or list(CALIBRATED)
     calibration = calibrate(python, CalibrationOptions(backend=backend), options, out)
     calibration_doc.write(
         settings.out_dir / "calibration.json", calibration_doc.new(calibration.as_dict())
