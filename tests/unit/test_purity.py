@@ -15,6 +15,7 @@ PURE = (
     "loadgen.scenario.model", "loadgen.scenario.load", "loadgen.scenario.errors",
     "loadgen.scenario.resolve", "loadgen.scenario.expectations",
     "loadgen.plan.model", "loadgen.plan.build", "loadgen.plan.arrivals",
+    "loadgen.scenario.devices", "loadgen.plan.devices", "servers.common.telemetry",
     "loadgen.measure.accounting", "loadgen.measure.stats", "loadgen.measure.timeseries",
     "loadgen.measure.served", "loadgen.measure.saturation", "loadgen.measure.phase",
     "loadgen.measure.record", "loadgen.measure.serverlogs", "loadgen.measure.exposition",
