@@ -19,6 +19,7 @@ ASGI_HELP = (
     "uvicorn, daphne, hypercorn, hypercorn-h2 (Hypercorn over TLS, HTTP/2): run each framework "
     "on each (repeatable; docs/asgi-servers.md)"
 )
+PROFILE_HELP = "equal (default) or idiomatic: Django's ORM and tables (docs/idiomatic.md)"
 
 
 def _on_asgi_servers(contender: list[str] | None, servers: list[str]) -> list[str]:
@@ -53,6 +54,7 @@ def serve(
         False
     ),
     log_dir: Annotated[Path | None, typer.Option(help="where instance logs go")] = None,
+    profile: Annotated[str, typer.Option(help=PROFILE_HELP)] = "equal",
     asgi_server: Annotated[
         str | None, typer.Option(help="uvicorn, daphne, hypercorn or hypercorn-h2")
     ] = None,
@@ -64,6 +66,7 @@ def serve(
 
     if metrics:  # ServerConfig.metrics, read from the environment like every BENCH_* setting
         os.environ["BENCH_METRICS"] = "1"
+    os.environ["BENCH_PROFILE"] = profile  # ServerConfig.profile (servers/idiomatic/)
 
     if asgi_server:  # sio + hypercorn -> sio-hypercorn
         contender = _on_asgi_servers([contender], [asgi_server])[0]
@@ -149,6 +152,10 @@ def run(
     mqtt_url: Annotated[
         str | None, typer.Option(help="MQTT broker for devices (else BENCH_MQTT_URL)")
     ] = None,
+    profile: Annotated[
+        list[str] | None,
+        typer.Option(help=PROFILE_HELP + "; both (given twice): each run, then the profile's cost"),
+    ] = None,
 ) -> None:
     """Run scenarios against every contender; print a table; write a result file.
 
@@ -182,6 +189,12 @@ def run(
         import dataclasses
 
         options = dataclasses.replace(options, mqtt_url=mqtt_url)
+    if profile and len(profile) > 1:  # --profile equal --profile idiomatic: side by side
+        from commands.profiles import run_profiles
+
+        raise typer.Exit(run_profiles(scenarios, cli, options, profile, capacity=capacity))
+    if profile:
+        cli["profile"] = profile[0]
     raise typer.Exit(run_files(scenarios, cli, options, capacity=capacity))
 
 

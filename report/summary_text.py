@@ -56,6 +56,8 @@ def render_summary(document: dict[str, Any]) -> str:
                 f"(most frequent: {top})"
             )
     note = document["settings"].get("backend_note", "")
+    if (profile := document["scenario"].get("profile", "equal")) != "equal":
+        note += f"; profile {profile} (docs/idiomatic.md)"
     lines = [f"{document['scenario']['name']}  ({document['status']}; {note})"]
     lines += render_table([title for title, _, _ in COLUMNS], rows)
     lines += [f"! {r}" for r in document.get("partial_reasons", [])]

@@ -23,6 +23,7 @@ from loadgen.faults.steps import Step
 from loadgen.measure.resources import ResourceSampler
 from loadgen.run.outcome import RunOutcome
 from loadgen.run.server_pool import Lease, ServerPool
+from loadgen.run.users import remove_run_users, seed_run_users
 from loadgen.run.worker_channel import to_monotonic
 from loadgen.run.worker_handles import (
     Worker,
@@ -76,6 +77,7 @@ class RunContext:
     server_pool: ServerPool | None = None  # servers outlive the run there (capacity steps)
     server_python: str = sys.executable  # another tree's servers (bench check --base): its
     server_cwd: str | None = None  # interpreter and its source directory
+    tokens_at: float | None = None  # idiomatic profile: when the seeded tokens were issued
 
 
 def _task(ctx: RunContext, i: int, mine: list[int], urls: list[str]) -> dict[str, Any]:
@@ -91,6 +93,7 @@ def _task(ctx: RunContext, i: int, mine: list[int], urls: list[str]) -> dict[str
         "urls": urls,
         "connections": mine,
         "secret": ctx.config.secret,
+        "tokens_at": ctx.tokens_at,  # the workers issue exactly the tokens seeded (users.py)
         "mqtt_url": ctx.config.mqtt_url,  # IoT dashboards: the broker the devices publish to
         "cpus": ctx.loadgen_cpus,
         "result_path": str(ctx.run_dir / f"worker-{i}.json"),
@@ -131,7 +134,9 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
     rss_per_conn: float | None = None
     loadgen_rss_per_conn: float | None = None
     t_start = time.monotonic()
+    seeded: list[str] = []
     try:
+        seeded = await seed_run_users(ctx)  # idiomatic profile: Django users and tokens
         workers = await _spawn_workers(ctx, group.urls)
         if not lease.reused:  # new servers start while the workers start: about 1 s sooner
             await asyncio.to_thread(group.wait_ready)
@@ -181,6 +186,7 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
         if ctx.server_pool is None:  # else the pool's owner stops them
             group.stop()
         await reap_workers(workers)
+        await remove_run_users(ctx, seeded)
         results = [r for r in [await w.result() for w in workers] if r is not None]
     interrupted = "interrupted (Ctrl-C)" in partial
     return RunOutcome(

@@ -142,6 +142,7 @@ def server_config(
         mqtt_url=resolve_mqtt(scenario, options),
         mqtt_qos=scenario.devices.qos if scenario.devices else 0,
         metrics=options.metrics or base.metrics,
+        profile=scenario.profile,
     )
 
 

@@ -22,13 +22,12 @@ from typing import Any
 import psutil
 
 from loadgen.plan.build import build_plan
-from loadgen.plan.model import Plan
 from loadgen.run.driver import Driver
 from loadgen.run.live import LiveFigures
+from loadgen.run.users import tokens_for
 from loadgen.run.worker_channel import Channel, PipeChannel, to_monotonic
 from loadgen.run.worker_result import encode_samples
 from loadgen.scenario.resolve import resolve
-from servers.common.tokens import make_token
 
 FD_HEADROOM = 64
 
@@ -51,13 +50,6 @@ def raise_fd_limit(needed: int) -> int:
     return soft
 
 
-def tokens_for(plan: Plan, mine: list[int], secret: str) -> dict[str, str]:
-    users = {plan.connections[i].token_user for i in mine}
-    now = time.time()
-    ttl = plan.ramp_up_s + plan.duration_s + plan.drain_s + 3600
-    return {user: make_token(user, secret, ttl=ttl, now=now) for user in users}
-
-
 async def run_task(task: dict[str, Any], channel: Channel) -> int:
     """Measure one task's share of the plan, talking to the coordinator through ``channel``."""
     scenario = resolve(task["scenario"], source=task.get("scenario_source", "<task>"))
@@ -68,8 +60,9 @@ async def run_task(task: dict[str, Any], channel: Channel) -> int:
     except SystemExit as exc:
         await channel.emit("error", message=str(exc.code))
         return 2
+    tokens = tokens_for(plan, mine, task["secret"], task.get("tokens_at") or time.time())
     driver = Driver(
-        plan, mine, task["urls"], tokens_for(plan, mine, task["secret"]), task["client_kind"],
+        plan, mine, task["urls"], tokens, task["client_kind"],
         task.get("library"), mqtt_url=task.get("mqtt_url", ""),
     )  # fmt: skip
     loop = asyncio.get_running_loop()

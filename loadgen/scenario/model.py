@@ -18,6 +18,7 @@ from loadgen.scenario.expectations import Expectation
 from loadgen.scenario.timeline import DEFAULT_PHASES, Fault, Phase
 from loadgen.scenario.devices import Devices, device_problems
 from loadgen.scenario.traffic import Traffic
+from servers.idiomatic.profiles import profile_unsupported
 
 Contender = Literal[
     "sio", "channels", "channels-daphne", "reference", "sio-node",
@@ -80,6 +81,8 @@ class Scenario(StrictModel):
     backend: Backend = Backend()
     instances: int = Field(default=1, ge=1, le=64)
     persistence: Persistence = Persistence()
+    # equal: plain SQL and HMAC tokens; idiomatic: Django's ORM and tables (docs/idiomatic.md)
+    profile: Literal["equal", "idiomatic"] = "equal"
     connections: Connections = Connections()
     rooms: Rooms = Rooms()
     traffic: Traffic
@@ -109,6 +112,9 @@ class Scenario(StrictModel):
         if self.instances > 1 and self.backend.kind != "redis":
             msg = f"{self.instances} instances share state through Redis: set backend.kind: redis"
             problems.append((("instances",), msg))
+        for index, contender in enumerate(self.contenders):
+            if (refused := profile_unsupported(contender, self.profile)) is not None:
+                problems.append((("contenders", index), refused))
         if self.connections.transport == "polling" and not set(self.contenders) <= set(SIO_ON_ASGI):
             msg = "only sio has a polling transport: set contenders: [sio] (or sio-<server>)"
             problems.append((("connections", "transport"), msg))

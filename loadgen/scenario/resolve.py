@@ -32,6 +32,7 @@ ENV_FIELDS: dict[str, str] = {
     "BENCH_CHANNELS_LAYER": "backend.channels_layer",
     "BENCH_INSTANCES": "instances",
     "BENCH_DB_URL": "persistence.db_url",
+    "BENCH_PROFILE": "profile",
     "BENCH_CONNECTIONS": "connections.count",
     "BENCH_SEED": "seed",
     "BENCH_REPETITIONS": "repetitions",

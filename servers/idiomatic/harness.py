@@ -15,26 +15,16 @@ import sys
 from collections.abc import Iterable, Mapping
 
 from servers.common.config import ServerConfig
+from servers.idiomatic.profiles import profile_unsupported
 
-PROFILES = ("equal", "idiomatic")
-DJANGO_FRAMEWORKS = ("sio", "channels")
+__all__ = ["migrate", "profile_unsupported", "remove_users", "seed_users"]
+
 SETTINGS = "servers.idiomatic.settings"
 MIGRATION_LOCK = 0x6964_696F_6D21  # "idiom!": launchers on one PostgreSQL migrate in turn
 
 
 class SeedError(RuntimeError):
     """The child that migrates, seeds or removes users failed."""
-
-
-def profile_unsupported(contender: str, profile: str) -> str | None:
-    """Why ``contender`` cannot run under ``profile``, or None when it can."""
-    family = contender if contender in ("sio-node", "reference") else contender.split("-")[0]
-    if profile == "idiomatic" and family not in DJANGO_FRAMEWORKS:
-        return (
-            f"{contender} under --profile idiomatic is not applicable: the profile is a Django "
-            "project, for the two Python frameworks only (sio, channels)"
-        )
-    return None
 
 
 def _child(
