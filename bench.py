@@ -67,6 +67,11 @@ def serve(
     if metrics:  # ServerConfig.metrics, read from the environment like every BENCH_* setting
         os.environ["BENCH_METRICS"] = "1"
     os.environ["BENCH_PROFILE"] = profile  # ServerConfig.profile (servers/idiomatic/)
+    from servers.idiomatic.profiles import profile_unsupported
+
+    if refused := profile_unsupported(contender, profile):  # sio-node, reference: no Django
+        typer.echo(f"error: {refused}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
 
     if asgi_server:  # sio + hypercorn -> sio-hypercorn
         contender = _on_asgi_servers([contender], [asgi_server])[0]
@@ -439,12 +444,15 @@ def capacity(
     out: Annotated[Path, typer.Option(help="where result files go")] = Path("results"),
     redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
     pin: Annotated[bool, typer.Option(help="separate CPUs for servers and load generator")] = True,
+    profile: Annotated[str | None, typer.Option(help=PROFILE_HELP)] = None,
 ) -> None:
     """Find each contender's maximum sustainable load under an SLO (steps, then bisection)."""
     from commands.capacity import CapacityRequest, run_capacity
     from loadgen.run.runner import RunOptions
 
     cli: dict[str, object] = {"backend.kind": backend} if backend else {}
+    if profile:  # the scenario's profile field (docs/idiomatic.md)
+        cli["profile"] = profile
     if asgi_server:  # the scenario's contenders become these
         contender = cli["contenders"] = _on_asgi_servers(contender, asgi_server)
 
