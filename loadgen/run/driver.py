@@ -47,14 +47,12 @@ class Driver:
         self.scheduler = Scheduler(plan, self.connections, self.recorder, self.stopping)
         self.grace = Grace(plan.grace_s, plan.stall_s)
         # IoT dashboards: this worker's share of the devices, published over MQTT.
-        self.devices = (
-            DevicePublisher(
-                plan, devices_for(plan.devices, len(plan.connections), mine), mqtt_url,
-                self.recorder, self.stopping,
-            )  # fmt: skip
-            if plan.devices
-            else None
-        )
+        self.devices: DevicePublisher | None = None
+        if plan.devices:
+            mine_devices = devices_for(plan.devices, len(plan.connections), mine)
+            self.devices = DevicePublisher(
+                plan, mine_devices, mqtt_url, self.recorder, self.stopping
+            )
         self._cpu_start = (0.0, 0.0)
 
     async def connect_all(self, t_connect0: float) -> None:
