@@ -136,6 +136,9 @@ class Plan:
 
     @property
     def total_sends(self) -> int:
+        """Every operation of the plan (with devices: their publishes; dashboards send none)."""
+        if self.devices:
+            return sum(len(s) for s in self.streams)
         return sum(len(c.schedule) for c in self.connections)
 
     @property
