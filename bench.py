@@ -36,15 +36,23 @@ def _on_asgi_servers(contender: list[str] | None, servers: list[str]) -> list[st
 
 @app.command()
 def serve(
-    contender: Annotated[str, typer.Argument(help="sio, channels or channels-daphne")],
+    contender: Annotated[str, typer.Argument(help="sio, channels, channels-daphne, sio-node...")],
     port: Annotated[
         int, typer.Option(help="instance K listens on PORT+K; 0 picks free ports")
     ] = 8000,
     host: Annotated[str, typer.Option(help="address to listen on (0.0.0.0 in a container)")] = (
         "127.0.0.1"
     ),
-    backend: Annotated[str, typer.Option(help="memory or redis")] = "memory",
+    backend: Annotated[
+        str, typer.Option(help="memory, redis, rabbitmq or postgres (docs/backplanes.md)")
+    ] = "memory",
     redis_url: Annotated[str | None, typer.Option(help="Redis for the redis backend")] = None,
+    rabbitmq_url: Annotated[
+        str | None, typer.Option(help="RabbitMQ, rabbitmq backend (else RABBITMQ_URL)")
+    ] = None,
+    postgres_url: Annotated[
+        str | None, typer.Option(help="PostgreSQL, postgres backend (else POSTGRES_URL)")
+    ] = None,
     instances: Annotated[int, typer.Option(min=1)] = 1,
     channels_layer: Annotated[str, typer.Option(help="core or pubsub (Channels only)")] = "core",
     persistence: Annotated[bool, typer.Option(help="store every msg; history reads it")] = False,
@@ -83,6 +91,8 @@ def serve(
             host=host,
             backend=backend,
             redis_url=redis_url,
+            rabbitmq_url=rabbitmq_url,
+            postgres_url=postgres_url,
             instances=instances,
             channels_layer=channels_layer,
             persistence=persistence,
@@ -124,7 +134,7 @@ def run(
     ] = None,
     asgi_server: Annotated[list[str] | None, typer.Option(help=ASGI_HELP)] = None,
     backend: Annotated[
-        str | None, typer.Option(help="memory or redis (overrides the file)")
+        str | None, typer.Option(help="memory, redis, rabbitmq or postgres (overrides the file)")
     ] = None,
     channels_layer: Annotated[str | None, typer.Option(help="core or pubsub")] = None,
     duration: Annotated[float | None, typer.Option(help="seconds of measured phases")] = None,
@@ -134,6 +144,12 @@ def run(
     workers: Annotated[int | None, typer.Option(help="load-generator processes")] = None,
     out: Annotated[Path, typer.Option(help="where result files go")] = Path("results"),
     redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
+    rabbitmq_url: Annotated[
+        str | None, typer.Option(help="RabbitMQ, rabbitmq backend (else RABBITMQ_URL)")
+    ] = None,
+    postgres_url: Annotated[
+        str | None, typer.Option(help="PostgreSQL, postgres backend (else POSTGRES_URL)")
+    ] = None,
     client: Annotated[
         str | None, typer.Option(help="sio-reference: drive sio with python-socketio's client")
     ] = None,
@@ -188,7 +204,8 @@ def run(
     options = RunOptions(
         out_dir=out, workers=workers, redis_url=redis_url, client=client, pin=pin,
         metrics=metrics, metrics_port=metrics_port,
-        deflate=deflate, coordinator=coordinator,
+        deflate=deflate, coordinator=coordinator, rabbitmq_url=rabbitmq_url,
+        postgres_url=postgres_url,
     )  # fmt: skip
     if mqtt_url:  # IoT dashboards: the broker the devices publish to
         import dataclasses
@@ -205,8 +222,15 @@ def run(
 
 @app.command()
 def scale(
-    scenario: Annotated[Path, typer.Argument(help="a redis-backend scenario file")],
+    scenario: Annotated[Path, typer.Argument(help="a scenario file (run on a shared backend)")],
     instances: Annotated[str, typer.Option(help="instance counts to try, e.g. 1,2,4")] = "1,2,4",
+    backend: Annotated[str, typer.Option(help="redis, rabbitmq or postgres")] = "redis",
+    rabbitmq_url: Annotated[
+        str | None, typer.Option(help="RabbitMQ, rabbitmq backend (else RABBITMQ_URL)")
+    ] = None,
+    postgres_url: Annotated[
+        str | None, typer.Option(help="PostgreSQL, postgres backend (else POSTGRES_URL)")
+    ] = None,
     smoke: Annotated[bool, typer.Option(help="short phases")] = False,
     contender: Annotated[list[str] | None, typer.Option(help="only these contenders")] = None,
     out: Annotated[Path, typer.Option(help="where result files go")] = Path("results"),
@@ -220,10 +244,17 @@ def scale(
     except ValueError:
         typer.echo(f"error: --instances wants numbers like 1,2,4, not {instances!r}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    if backend == "memory":
+        typer.echo("error: scale runs several instances: --backend redis, rabbitmq or postgres",
+                   err=True)  # fmt: skip
+        raise typer.Exit(EXIT_BAD_INPUT)
     cli: dict[str, object] = (
-        {"backend.kind": "redis", "smoke": True} if smoke else {"backend.kind": "redis"}
+        {"backend.kind": backend, "smoke": True} if smoke else {"backend.kind": backend}
     )
-    options = RunOptions(out_dir=out, contenders=tuple(contender or ()))
+    options = RunOptions(
+        out_dir=out, contenders=tuple(contender or ()), rabbitmq_url=rabbitmq_url,
+        postgres_url=postgres_url,
+    )  # fmt: skip
     raise typer.Exit(run_scale(scenario, counts, cli, options))
 
 
@@ -243,6 +274,18 @@ def suite(
     quick: Annotated[bool, typer.Option(help="short steps, sio and channels (+ Node)")] = False,
     out: Annotated[Path, typer.Option(help="where results and the report go")] = Path("results"),
     redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            help="memory, redis, rabbitmq or postgres; default: redis when one answers, else memory"
+        ),
+    ] = None,
+    rabbitmq_url: Annotated[
+        str | None, typer.Option(help="RabbitMQ, rabbitmq backend (else RABBITMQ_URL)")
+    ] = None,
+    postgres_url: Annotated[
+        str | None, typer.Option(help="PostgreSQL, postgres backend (else POSTGRES_URL)")
+    ] = None,
     contender: Annotated[list[str] | None, typer.Option(help="only these contenders")] = None,
     asgi_server: Annotated[list[str] | None, typer.Option(help=ASGI_HELP)] = None,
     strict: Annotated[bool, typer.Option(help="exit 1 when an expectation failed")] = False,
@@ -260,7 +303,8 @@ def suite(
 
     settings = SuiteSettings(
         quick=quick, out_dir=out, redis_url=redis_url, contenders=tuple(contender or ()),
-        strict=strict, capacity=capacity,
+        strict=strict, capacity=capacity, backend=backend, rabbitmq_url=rabbitmq_url,
+        postgres_url=postgres_url,
     )  # fmt: skip
     raise typer.Exit(run_suite(settings))
 
@@ -268,16 +312,28 @@ def suite(
 @app.command()
 def calibrate(
     contender: Annotated[list[str] | None, typer.Option(help="default: sio and channels")] = None,
-    backend: Annotated[str, typer.Option(help="memory or redis")] = "memory",
+    backend: Annotated[
+        str, typer.Option(help="memory, redis, rabbitmq or postgres (docs/backplanes.md)")
+    ] = "memory",
     out: Annotated[Path, typer.Option(help="where ramp results and calibration.json go")] = (
         Path("results")
     ),
     redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
+    rabbitmq_url: Annotated[
+        str | None, typer.Option(help="RabbitMQ, rabbitmq backend (else RABBITMQ_URL)")
+    ] = None,
+    postgres_url: Annotated[
+        str | None, typer.Option(help="PostgreSQL, postgres backend (else POSTGRES_URL)")
+    ] = None,
 ) -> None:
     """Measure each contender's sustainable load on this machine with a fast ramp."""
     from commands.calibrate import calibrate_command
+    from loadgen.run.runner import RunOptions
 
-    raise typer.Exit(calibrate_command(tuple(contender or ()), backend, out, redis_url))
+    options = RunOptions(
+        out_dir=out, redis_url=redis_url, rabbitmq_url=rabbitmq_url, postgres_url=postgres_url
+    )
+    raise typer.Exit(calibrate_command(tuple(contender or ()), backend, options))
 
 
 @app.command()
@@ -439,10 +495,18 @@ def capacity(
     warmup: Annotated[float, typer.Option(help="warm-up seconds of each step")] = 2.0,
     step_duration: Annotated[float, typer.Option(help="measured seconds of each step")] = 5.0,
     max_steps: Annotated[int, typer.Option(help="steps per contender at most")] = 30,
-    backend: Annotated[str | None, typer.Option(help="memory or redis")] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="memory, redis, rabbitmq or postgres (docs/backplanes.md)")
+    ] = None,
     workers: Annotated[int | None, typer.Option(help="load-generator processes")] = None,
     out: Annotated[Path, typer.Option(help="where result files go")] = Path("results"),
     redis_url: Annotated[str | None, typer.Option(help="Redis (else REDIS_URL)")] = None,
+    rabbitmq_url: Annotated[
+        str | None, typer.Option(help="RabbitMQ, rabbitmq backend (else RABBITMQ_URL)")
+    ] = None,
+    postgres_url: Annotated[
+        str | None, typer.Option(help="PostgreSQL, postgres backend (else POSTGRES_URL)")
+    ] = None,
     pin: Annotated[bool, typer.Option(help="separate CPUs for servers and load generator")] = True,
     profile: Annotated[str | None, typer.Option(help=PROFILE_HELP)] = None,
 ) -> None:
@@ -466,6 +530,8 @@ def capacity(
         out_dir=out,
         workers=workers,
         redis_url=redis_url,
+        rabbitmq_url=rabbitmq_url,
+        postgres_url=postgres_url,
         pin=pin,
         contenders=tuple(contender or ()),
     )

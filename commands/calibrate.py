@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TextIO, get_args
 
 from commands.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
@@ -15,6 +14,7 @@ from loadgen.calibrate.ramp import CALIBRATED, CalibrationError, CalibrationOpti
 from loadgen.run.runner import RunOptions
 from loadgen.scenario.model import Contender, Scenario
 from loadgen.scenario.resolve import needs_capacity, with_capacity
+from servers.common.config import BACKENDS, backend_unsupported
 
 
 def resolve_rates(
@@ -56,20 +56,25 @@ def resolve_rates(
     return resolved
 
 
-def calibrate_command(
-    contenders: tuple[str, ...], backend: str, out_dir: Path, redis_url: str | None
-) -> int:
-    """``bench calibrate``: 0 measured, 1 a ramp failed, 2 bad input."""
-    if backend not in ("memory", "redis"):
-        print(f"error: --backend should be memory or redis, not {backend!r}", file=sys.stderr)
+def calibrate_command(contenders: tuple[str, ...], backend: str, options: RunOptions) -> int:
+    """``bench calibrate``: 0 measured, 1 a ramp failed, 2 bad input (an unknown backend or
+    contender, a contender without this backplane, a broker that does not answer)."""
+    if backend not in BACKENDS:
+        print(f"error: --backend should be one of {', '.join(BACKENDS)}, not {backend!r}",
+              file=sys.stderr)  # fmt: skip
         return EXIT_BAD_INPUT
     unknown = [c for c in contenders if c not in get_args(Contender)]
     if unknown:
         print(f"error: unknown contender(s) {', '.join(unknown)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    options = RunOptions(out_dir=out_dir, redis_url=redis_url)
+    chosen = contenders or tuple(c for c in CALIBRATED if not backend_unsupported(c, backend))
+    refused = [r for c in chosen if (r := backend_unsupported(c, backend))]
+    if refused:
+        print("\n".join(f"error: {r}" for r in refused), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out_dir = options.out_dir
     try:
-        calibration = calibrate(contenders or CALIBRATED, CalibrationOptions(backend), options)
+        calibration = calibrate(chosen, CalibrationOptions(backend), options)
     except CalibrationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -33,6 +33,7 @@ from loadgen.run.runner import DEFAULT_REDIS_URL, ROOT, RunOptions
 from loadgen.scenario.load import ScenarioError, load_scenario
 from loadgen.scenario.model import ALL_CONTENDERS
 from report.calibration import headline_text
+from servers.common.config import BACKENDS, backend_unsupported
 from servers.launch.redis import ping
 from servers.launch.specs import framework_of
 
@@ -52,6 +53,9 @@ class SuiteSettings:
     capacity: float | None = None  # msgs/s given instead of calibrating
     levels: tuple[float, ...] = LEVELS
     scenarios: tuple[str, ...] = STANDARD  # names in scenarios/ (tests run fewer)
+    backend: str | None = None  # None: redis when one answers, else memory
+    rabbitmq_url: str | None = None
+    postgres_url: str | None = None
 
 
 def node_reference_available() -> bool:
@@ -112,6 +116,18 @@ def _contenders(settings: SuiteSettings, out: TextIO) -> list[str]:
     return chosen
 
 
+def _applicable(chosen: list[str], backend: str, named: bool, out: TextIO) -> list[str]:
+    """The contenders that have a ``backend`` backplane; the others are said "not applicable"
+    (named ones are kept, so the scenario check refuses them with the reason: exit 2)."""
+    kept = list(chosen or ALL_CONTENDERS)
+    for contender in list(kept):
+        refused = backend_unsupported(contender, backend)
+        if refused is not None and not named:
+            print(f"suite: {refused}", file=out)
+            kept.remove(contender)
+    return kept
+
+
 def _calibration(
     settings: SuiteSettings, backend: str, options: RunOptions, chosen: Sequence[str], out: TextIO
 ) -> Calibration:
@@ -145,8 +161,16 @@ def run_suite(settings: SuiteSettings, out: TextIO = sys.stdout) -> int:
     if settings.capacity is not None and not settings.capacity > 0:
         print(f"error: --capacity should be msgs/s > 0, not {settings.capacity:g}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    backend, url = choose_backend(settings.redis_url, out)
-    chosen = _contenders(settings, out)
+    if settings.backend is not None and settings.backend not in BACKENDS:
+        print(f"error: --backend should be one of {', '.join(BACKENDS)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    url: str | None
+    if settings.backend is None:
+        backend, url = choose_backend(settings.redis_url, out)
+    else:
+        backend = settings.backend
+        url = settings.redis_url or os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    chosen = _applicable(_contenders(settings, out), backend, bool(settings.contenders), out)
     cli = suite_overrides(settings, backend, chosen)
     files = [ROOT / "scenarios" / f"{name}.yaml" for name in settings.scenarios]
     try:  # bad input is found before a minute of calibration, not after
@@ -155,7 +179,10 @@ def run_suite(settings: SuiteSettings, out: TextIO = sys.stdout) -> int:
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
-    options = dataclasses.replace(RunOptions(), out_dir=settings.out_dir, redis_url=url)
+    options = dataclasses.replace(
+        RunOptions(), out_dir=settings.out_dir, redis_url=url,
+        rabbitmq_url=settings.rabbitmq_url, postgres_url=settings.postgres_url,
+    )  # fmt: skip
     settings.out_dir.mkdir(parents=True, exist_ok=True)
     try:
         calibration = _calibration(settings, backend, options, chosen, out)

@@ -25,7 +25,8 @@ from loadgen.run.progress import Progress
 from loadgen.run.server_pool import ServerPool
 from loadgen.scenario.load import Scenario, scenario_hash
 from loadgen.scenario.resolve import dump
-from servers.common.config import ServerConfig
+from servers.common.brokers import broker_problem
+from servers.common.config import DEFAULT_POSTGRES_URL, DEFAULT_RABBITMQ_URL, ServerConfig
 from servers.common.redis_pool import pool_options
 from servers.common.telemetry import DEFAULT_MQTT_URL
 from servers.launch import AsgiSettings
@@ -45,6 +46,8 @@ class RunOptions:
     out_dir: Path = ROOT / "results"
     workers: int | None = None
     redis_url: str | None = None
+    rabbitmq_url: str | None = None  # else RABBITMQ_URL, else the local default
+    postgres_url: str | None = None  # else POSTGRES_URL, else the local default
     client: str | None = None  # "sio-reference" to drive sio with python-socketio's client
     library: str | None = None
     pin: bool = True
@@ -70,15 +73,42 @@ def pinning(pin: bool) -> tuple[list[int] | None, list[int] | None]:
 
 
 def resolve_redis(scenario: Scenario, options: RunOptions) -> str | None:
-    if scenario.backend.kind != "redis":
+    """The Redis of a redis scenario, and of every shared backplane's presence store."""
+    if scenario.backend.kind == "memory":
         return None
     url = options.redis_url or os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
     if not ping(url):
+        use = (
+            "uses the redis backend"
+            if scenario.backend.kind == "redis"
+            else (f"keeps presence in Redis (backend {scenario.backend.kind})")
+        )
         raise RunError(
-            f"scenario {scenario.name!r} uses the redis backend but no Redis answers at {url}; "
+            f"scenario {scenario.name!r} {use} but no Redis answers at {url}; "
             "start one, set REDIS_URL or --redis-url, or run with --backend memory"
         )
     return url
+
+
+def broker_urls(options: RunOptions) -> tuple[str, str]:
+    """``(rabbitmq_url, postgres_url)``: the options', else RABBITMQ_URL / POSTGRES_URL, else
+    the local defaults."""
+    return (
+        options.rabbitmq_url or os.environ.get("RABBITMQ_URL") or DEFAULT_RABBITMQ_URL,
+        options.postgres_url or os.environ.get("POSTGRES_URL") or DEFAULT_POSTGRES_URL,
+    )
+
+
+def resolve_brokers(scenario: Scenario, options: RunOptions) -> tuple[str, str]:
+    """``(rabbitmq_url, postgres_url)`` for the ServerConfig, checked when the backend uses it
+    (a broker that is down: a RunError naming the URL and how to start it)."""
+    urls = dict(zip(("rabbitmq", "postgres"), broker_urls(options), strict=True))
+    kind = scenario.backend.kind
+    if kind in urls:
+        problem = broker_problem(kind, urls[kind])
+        if problem is not None:
+            raise RunError(f"scenario {scenario.name!r}: {problem}")
+    return urls["rabbitmq"], urls["postgres"]
 
 
 def resolve_mqtt(scenario: Scenario, options: RunOptions) -> str:
@@ -130,11 +160,14 @@ def server_config(
     if delay is not None:
         base = dataclasses.replace(base, delay_ms=delay)
     db_url = scenario.persistence.db_url or f"sqlite:///{run_dir / 'chat.sqlite3'}"
+    rabbitmq_url, postgres_url = broker_urls(options)
     return dataclasses.replace(
         base,
         backend=scenario.backend.kind,
         channels_layer=scenario.backend.channels_layer,
         redis_url=redis_url or base.redis_url,
+        rabbitmq_url=rabbitmq_url,
+        postgres_url=postgres_url,
         redis_prefix=f"bench-{tag}",
         persistence=scenario.persistence.enabled,
         db_url=db_url,
@@ -175,6 +208,7 @@ async def _run_scenario(
 ) -> tuple[Path, dict[str, Any]]:
     redis_url = own_redis.url if own_redis else resolve_redis(scenario, options)
     resolve_mqtt(scenario, options)  # a broker that is down: one line, before anything starts
+    resolve_brokers(scenario, options)
     plan = build_plan(scenario)
     server_cpus, loadgen_cpus = pinning(options.pin)
     workers = options.workers or default_workers(len(plan.connections), loadgen_cpus)
@@ -257,6 +291,8 @@ def _backend_note(scenario: Scenario, redis_url: str | None, contenders: Sequenc
     if scenario.backend.kind == "redis":
         layer = f"; Channels layer: {scenario.backend.channels_layer}" if channels else ""
         return f"redis backend ({redis_url}){layer}"
+    if scenario.backend.kind != "memory":
+        return f"{scenario.backend.kind} backend; presence in Redis ({redis_url})"
     layer = " and Channels' InMemoryChannelLayer" if channels else ""
     return (
         "memory backend: one instance per contender, python-socketio's default manager"

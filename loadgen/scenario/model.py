@@ -14,10 +14,11 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from loadgen.scenario.base import Loc, Problems, StrictModel, raise_if
+from loadgen.scenario.devices import Devices, device_problems
 from loadgen.scenario.expectations import Expectation
 from loadgen.scenario.timeline import DEFAULT_PHASES, Fault, Phase
-from loadgen.scenario.devices import Devices, device_problems
 from loadgen.scenario.traffic import Traffic
+from servers.common.config import backend_unsupported
 from servers.idiomatic.profiles import profile_unsupported
 
 Contender = Literal[
@@ -32,13 +33,15 @@ ALL_CONTENDERS: tuple[Contender, ...] = ("sio", "channels", "channels-daphne")
 
 
 class Backend(StrictModel):
-    kind: Literal["memory", "redis"] = "memory"
+    """The backplane between instances (docs/backplanes.md): one vocabulary for every command."""
+
+    kind: Literal["memory", "redis", "rabbitmq", "postgres"] = "memory"
     channels_layer: Literal["core", "pubsub"] = "core"
 
     @model_validator(mode="after")
     def _layer_needs_redis(self) -> Backend:
-        if self.kind == "memory" and self.channels_layer == "pubsub":
-            msg = "the pubsub layer needs kind: redis (memory uses Channels' in-memory layer)"
+        if self.kind != "redis" and self.channels_layer == "pubsub":
+            msg = f"the pubsub layer is a Redis layer: it needs kind: redis, not {self.kind}"
             raise Problems([(("channels_layer",), msg)])
         return self
 
@@ -109,9 +112,16 @@ class Scenario(StrictModel):
             if contender in seen:
                 problems.append((("contenders", index), f"{contender!r} is listed twice"))
             seen.add(contender)
-        if self.instances > 1 and self.backend.kind != "redis":
-            msg = f"{self.instances} instances share state through Redis: set backend.kind: redis"
+        if self.instances > 1 and self.backend.kind == "memory":
+            msg = (
+                f"{self.instances} instances share state through a backplane: set backend.kind: "
+                "redis, rabbitmq or postgres"
+            )
             problems.append((("instances",), msg))
+        for index, contender in enumerate(self.contenders):
+            refused = backend_unsupported(contender, self.backend.kind)
+            if refused is not None:
+                problems.append((("contenders", index), refused))
         for index, contender in enumerate(self.contenders):
             if (refused := profile_unsupported(contender, self.profile)) is not None:
                 problems.append((("contenders", index), refused))

@@ -12,11 +12,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Backend = Literal["memory", "redis"]
+Backend = Literal["memory", "redis", "rabbitmq", "postgres"]
 ChannelsLayer = Literal["core", "pubsub"]
 # equal: plain SQL storage and HMAC tokens on both; idiomatic: the Django project of
 # servers/idiomatic/ (ORM token lookup and messages), Python frameworks only (docs/idiomatic.md).
 Profile = Literal["equal", "idiomatic"]
+BACKENDS: tuple[Backend, ...] = ("memory", "redis", "rabbitmq", "postgres")
+# The backplanes a message crosses between instances; every one but memory is a shared server.
+SHARED_BACKENDS: tuple[Backend, ...] = ("redis", "rabbitmq", "postgres")
+DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# Which contender ships a backplane for which broker (issue 11's matrix). python-socketio has no
+# PostgreSQL manager, the Node reference no RabbitMQ adapter, and the plain-websockets reference
+# server fans out through Redis only.
+# Contenders are named by framework first (sio, sio-hypercorn...; channels, channels-daphne...).
+_ALL = frozenset(BACKENDS)
+SUPPORTED_BACKENDS: dict[str, frozenset[str]] = {
+    "sio": frozenset({"memory", "redis", "rabbitmq"}),
+    "channels": _ALL,
+    "sio-node": frozenset({"memory", "redis", "postgres"}),
+    "reference": frozenset({"memory", "redis"}),
+}
+_MISSING = {
+    ("sio", "postgres"): "python-socketio ships no PostgreSQL client manager",
+    ("sio-node", "rabbitmq"): "the Node reference has no RabbitMQ adapter in this harness",
+}
 
 DEFAULT_SECRET = "bench-dev-secret-not-for-production"
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
@@ -29,6 +49,25 @@ DEFAULT_REDIS_POOL_SIZE = 1000
 # group_send drops over-capacity messages silently: with 1000, 500 busy clients on two
 # instances lost half their deliveries. Loss still shows in results if this is exceeded.
 DEFAULT_CHANNEL_CAPACITY = 100_000
+# Connections of every PostgreSQL backplane pool (channels_postgres's psycopg pool, the Node
+# postgres adapter's pg.Pool), set equally: channels_postgres's own default is 4, pg's 10.
+DEFAULT_POSTGRES_POOL_SIZE = 10
+
+
+def framework(contender: str) -> str:
+    """The key of :data:`SUPPORTED_BACKENDS` for ``contender`` (its ASGI server left out)."""
+    if contender == "sio-node" or contender == "reference":
+        return contender
+    return contender.split("-", 1)[0]
+
+
+def backend_unsupported(contender: str, backend: str) -> str | None:
+    """Why ``contender`` cannot run on ``backend`` ("not applicable"), or None when it can."""
+    family = framework(contender)
+    if backend not in BACKENDS or backend in SUPPORTED_BACKENDS.get(family, _ALL):
+        return None
+    reason = _MISSING.get((family, backend), f"{contender} has no {backend} backplane")
+    return f"{contender} on --backend {backend} is not applicable: {reason}"
 
 
 class ConfigError(ValueError):
@@ -49,6 +88,9 @@ class ServerConfig:
     # timeout and the consumer died with "Timeout reading from" under load.
     redis_socket_timeout: float = 30.0
     redis_pool_wait_s: float = 10.0  # how long a caller waits for a free pooled connection
+    rabbitmq_url: str = DEFAULT_RABBITMQ_URL
+    postgres_url: str = DEFAULT_POSTGRES_URL  # the backplane's database (not persistence's)
+    postgres_pool_size: int = DEFAULT_POSTGRES_POOL_SIZE
     channel_capacity: int = DEFAULT_CHANNEL_CAPACITY
     persistence: bool = False
     db_url: str = "sqlite:///bench-chat.sqlite3"
@@ -72,6 +114,12 @@ class ServerConfig:
     # Prometheus text exposition at GET /metrics (servers/common/metrics.py); off by default.
     metrics: bool = False
     profile: Profile = "equal"  # BENCH_PROFILE
+
+    @property
+    def amqp_prefetch(self) -> int:
+        """Unacknowledged AMQP deliveries per consumer, for both RabbitMQ backplanes: the
+        channel capacity, capped at 65535 (``prefetch_count`` is an unsigned short)."""
+        return min(self.channel_capacity, 65535)
 
     @property
     def frame_limit_bytes(self) -> int:
@@ -104,21 +152,33 @@ class ServerConfig:
         return env
 
     def check(self) -> None:
-        if self.backend not in ("memory", "redis"):
-            raise ConfigError(f"BENCH_BACKEND must be memory or redis, not {self.backend!r}")
+        if self.backend not in BACKENDS:
+            raise ConfigError(
+                f"BENCH_BACKEND must be one of {', '.join(BACKENDS)}, not {self.backend!r}"
+            )
         if self.channels_layer not in ("core", "pubsub"):
             raise ConfigError(
                 f"BENCH_CHANNELS_LAYER must be core or pubsub, not {self.channels_layer!r}"
             )
-        if self.redis_pool_size < 1 or self.channel_capacity < 1 or self.max_body_bytes < 1:
-            raise ConfigError("pool size, channel capacity and body limit must be positive")
+        if self.channels_layer == "pubsub" and self.backend in ("rabbitmq", "postgres"):
+            raise ConfigError("BENCH_CHANNELS_LAYER=pubsub is a Redis layer: use it with redis")
+        if min(self.redis_pool_size, self.postgres_pool_size, self.channel_capacity) < 1:
+            raise ConfigError("pool sizes and channel capacity must be positive")
         if self.profile not in ("equal", "idiomatic"):
             raise ConfigError(f"BENCH_PROFILE must be equal or idiomatic, not {self.profile!r}")
+        if self.max_body_bytes < 1:
+            raise ConfigError("the body limit must be positive")
         if self.presence_ttl_s <= 0 or self.send_queue_bytes < 1 or self.send_queue_seconds <= 0:
             raise ConfigError("presence TTL and send queue limits must be positive")
         bad_url = bool(self.mqtt_url) and not self.mqtt_url.startswith("mqtt://")
         if self.mqtt_qos not in (0, 1) or bad_url:
             raise ConfigError("BENCH_MQTT_QOS must be 0 or 1 and BENCH_MQTT_URL mqtt://HOST:PORT")
+        if not self.rabbitmq_url.startswith(("amqp://", "amqps://")):
+            raise ConfigError(f"BENCH_RABBITMQ_URL must be amqp://..., not {self.rabbitmq_url!r}")
+        if not self.postgres_url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(
+                f"BENCH_POSTGRES_URL must be postgresql://..., not {self.postgres_url!r}"
+            )
         if not self.db_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise ConfigError(
                 f"BENCH_DB_URL must be sqlite:///PATH or postgresql://..., not {self.db_url!r}"

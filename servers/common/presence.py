@@ -1,4 +1,4 @@
-"""Who is online in each room: in-process for one instance, in Redis for several.
+"""Who is online in each room: in-process (memory backend), else in Redis (every backplane).
 
 Presence holds one entry per connection and room; a user is listed while at least one of its
 connections is in the room. Removing an entry twice is harmless, so every way a connection
@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import redis.asyncio as aioredis
 
 from servers.common import redis_pool
-from servers.common.config import ServerConfig
+from servers.common.config import SHARED_BACKENDS, ServerConfig
 
 log = logging.getLogger("servers.presence")
 
@@ -132,7 +132,9 @@ class RedisPresence:
 
 
 def make_presence(config: ServerConfig) -> Presence:
-    if config.backend == "redis":
+    # Every shared backplane keeps presence in the same Redis (docs/backplanes.md): instances
+    # must agree on who is online, and the backplanes are compared on messages alone.
+    if config.backend in SHARED_BACKENDS:
         options = redis_pool.pool_options(config)
         return RedisPresence(config.redis_url, options, config.redis_prefix, config.presence_ttl_s)
     return MemoryPresence()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from servers.common.config import ConfigError, ServerConfig
 from servers.common.tokens import make_token
+from servers.launch.backplane import backplane_problem, with_broker_urls
 from servers.launch.process import ServerDiedError, ServerStartError, start_servers
 from servers.launch.specs import CONTENDERS, AsgiSettings
 
@@ -37,6 +38,8 @@ def serve(
     backend: str,
     redis_url: str | None,
     instances: int,
+    rabbitmq_url: str | None = None,
+    postgres_url: str | None = None,
     channels_layer: str,
     persistence: bool,
     db_url: str | None,
@@ -58,14 +61,20 @@ def serve(
             config = dataclasses.replace(config, ws_per_message_deflate=True)
         if redis_url:
             config = dataclasses.replace(config, redis_url=redis_url)
+        config = with_broker_urls(config, rabbitmq_url, postgres_url)
         if db_url:
             config = dataclasses.replace(config, db_url=db_url)
         config.check()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if instances > 1 and backend != "redis":
-        print("error: --instances > 1 needs --backend redis", file=sys.stderr)
+    if instances > 1 and backend == "memory":
+        print("error: --instances > 1 needs a shared --backend (redis, rabbitmq, postgres)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    problem = backplane_problem(contender, config)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     _exit_on_sigterm()
     asgi = AsgiSettings()

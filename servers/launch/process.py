@@ -230,8 +230,11 @@ def start_servers(
     On any failure every instance already started is stopped before the error propagates.
     ``python`` and ``cwd`` start another tree's servers (see :func:`server_spec`).
     """
-    if instances > 1 and config.backend != "redis":
-        raise ValueError("more than one instance needs the redis backend (memory is per process)")
+    if instances > 1 and config.backend == "memory":
+        raise ValueError("more than one instance needs a shared backend (memory is per process)")
+    from servers.launch.backplane import prepare_backplane
+
+    prepare_backplane(contender, config, python)  # supported, reachable, its tables created
     if config.profile == "idiomatic":  # the Django project's tables (docs/idiomatic.md)
         from servers.idiomatic.harness import migrate, profile_unsupported
 

@@ -29,12 +29,16 @@ function logError(what, err) {
 // python-socketio's Redis manager on one shared Redis, here @socket.io/redis-adapter with
 // node-redis. node-redis multiplexes commands over one connection per client, so there is no
 // pool to size: BENCH_REDIS_POOL_SIZE is recorded in results but has no effect here.
-async function connectRedis(config) {
+// With another backplane only the presence client is made (presence stays in Redis for every
+// shared backplane, as servers/common/presence.py).
+async function connectRedis(config, { adapter = true } = {}) {
   const { createClient } = require("redis");
-  const pub = createClient({ url: config.redis_url });
-  const sub = pub.duplicate();
   const presence = createClient({ url: config.redis_url, scripts: PRESENCE_SCRIPTS });
-  const clients = { pub, sub, presence };
+  const clients = { presence };
+  if (adapter) {
+    clients.pub = createClient({ url: config.redis_url });
+    clients.sub = clients.pub.duplicate();
+  }
   for (const [name, client] of Object.entries(clients)) {
     client.on("error", (err) => logError(`Redis ${name} client`, err));
   }
@@ -45,6 +49,47 @@ async function connectRedis(config) {
 function makeAdapter(config, redis) {
   const { createAdapter } = require("@socket.io/redis-adapter");
   return createAdapter(redis.pub, redis.sub, { key: `${config.redis_prefix}:socketio` });
+}
+
+// @socket.io/postgres-adapter (LISTEN/NOTIFY) over a pg.Pool of BENCH_POSTGRES_POOL_SIZE
+// connections, as many as channels_postgres's psycopg pool; the adapter holds one for LISTEN.
+async function connectPostgres(config) {
+  const { Pool } = require("pg");
+  const pool = new Pool({ connectionString: config.postgres_url, max: config.postgres_pool_size });
+  pool.on("error", (err) => logError("PostgreSQL pool", err));
+  try {
+    await pool.query("SELECT 1");
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new Error(
+      `the postgres backend's broker does not answer at ${config.postgres_url} ` +
+        `(${err.message}); start one (pg_ctlcluster ... start, or docker compose up -d ` +
+        `postgres) or set --postgres-url/POSTGRES_URL`,
+    );
+  }
+  return pool;
+}
+
+function makePostgresAdapter(config, pool) {
+  const { createAdapter } = require("@socket.io/postgres-adapter");
+  // errorHandler: the adapter's default only writes to `debug`, so its failures left no trace.
+  return createAdapter(pool, {
+    channelPrefix: config.redis_prefix,
+    errorHandler: (err) => logError("postgres adapter", err),
+  });
+}
+
+// The adapter LISTENs from a client it takes from the pool asynchronously, after the server
+// could already accept connections: a client could join a room and miss what another instance
+// NOTIFYed meanwhile (as python-socketio's RabbitMQ manager, servers/sio/rabbitmq.py). Wait until
+// it listens (its PubSubClient sets `client` once LISTEN is done: an internal, checked here).
+async function postgresListening(io, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  const pubsub = io.of("/").adapter.client;
+  while (!(pubsub && pubsub.client)) {
+    if (Date.now() > deadline) throw new Error("the postgres adapter did not LISTEN in 10 s");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 // The same Engine.IO settings as python-socketio's AsyncServer (see build_server in chat.py).
@@ -77,13 +122,21 @@ function originCheck(config) {
 // Create the Socket.IO server with every handler of the chat contract; attach it to `httpServer`.
 async function buildServer(config, httpServer, { deflate = false } = {}) {
   const store = config.persistence ? await openStore(config.db_url) : null;
-  const redis = config.backend === "redis" ? await connectRedis(config) : null;
+  const postgres = config.backend === "postgres" ? await connectPostgres(config) : null;
+  const redis =
+    config.backend === "memory"
+      ? null
+      : await connectRedis(config, { adapter: config.backend === "redis" });
   const presence = redis
     ? new RedisPresence(redis.presence, config.redis_prefix, config.presence_ttl_s)
     : new MemoryPresence();
   const io = new Server(httpServer, serverOptions(config, { deflate }));
   io.engine.use(originCheck(config));
-  if (redis) io.adapter(makeAdapter(config, redis));
+  if (redis && redis.pub) io.adapter(makeAdapter(config, redis));
+  if (postgres) {
+    io.adapter(makePostgresAdapter(config, postgres));
+    await postgresListening(io);
+  }
   const pending = new Set(); // disconnect clean-ups still writing presence
   const metrics = metricsFor(config);
   instrumentAdapter(io.of("/").adapter, metrics);
@@ -220,6 +273,7 @@ async function buildServer(config, httpServer, { deflate = false } = {}) {
     await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 500).unref())]);
     await presence.close().catch((err) => logError("presence clean-up on close", err));
     if (redis) await Promise.allSettled(Object.values(redis).map((client) => client.quit()));
+    if (postgres) await postgres.end().catch(() => {});
     if (store) await store.close();
   }
 

@@ -21,6 +21,9 @@ const FIELDS = {
   redis_prefix: ["str", "bench"],
   redis_socket_timeout: ["float", 30.0],
   redis_pool_wait_s: ["float", 10.0],
+  rabbitmq_url: ["str", "amqp://guest:guest@127.0.0.1:5672/"],
+  postgres_url: ["str", "postgresql://postgres@127.0.0.1:5432/test"],
+  postgres_pool_size: ["int", 10],
   channel_capacity: ["int", 100000],
   persistence: ["bool", false],
   db_url: ["str", "sqlite:///bench-chat.sqlite3"],
@@ -79,8 +82,17 @@ function parse(name, kind, raw) {
 }
 
 function check(c) {
-  if (!["memory", "redis"].includes(c.backend)) {
-    throw new ConfigError(`BENCH_BACKEND must be memory or redis, not ${pyRepr(c.backend)}`);
+  const backends = ["memory", "redis", "rabbitmq", "postgres"];
+  if (!backends.includes(c.backend)) {
+    throw new ConfigError(
+      `BENCH_BACKEND must be one of ${backends.join(", ")}, not ${pyRepr(c.backend)}`,
+    );
+  }
+  if (c.backend === "rabbitmq") {
+    throw new ConfigError(
+      "sio-node on --backend rabbitmq is not applicable: " +
+        "the Node reference has no RabbitMQ adapter in this harness",
+    );
   }
   if (!["core", "pubsub"].includes(c.channels_layer)) {
     throw new ConfigError(

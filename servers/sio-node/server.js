@@ -74,6 +74,12 @@ async function main() {
         `presence; BENCH_REDIS_POOL_SIZE=${config.redis_pool_size} has no pool to size`,
     );
   }
+  if (config.backend === "postgres") {
+    console.log(
+      `postgres: @socket.io/postgres-adapter on a pg.Pool of ` +
+        `${config.postgres_pool_size} connections (one held by its LISTEN)`,
+    );
+  }
   const stop = async () => {
     setTimeout(() => process.exit(0), 3000).unref(); // never outlive the launcher's grace
     await chat.close();

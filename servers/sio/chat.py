@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 import socketio
 
 from servers.common import jsonlib, protocol
-from servers.common.config import ServerConfig
+from servers.common.config import ServerConfig, backend_unsupported
 from servers.common.metrics import metrics_for
 from servers.common.metrics_sio import instrument
 from servers.common.origin import origin_allowed
@@ -46,6 +46,12 @@ class RedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
 def make_manager(config: ServerConfig) -> socketio.AsyncManager:
     if config.backend == "redis":
         return RedisManager(config)
+    if config.backend == "rabbitmq":
+        from servers.sio.rabbitmq import RabbitManager
+
+        return RabbitManager(config)
+    if config.backend != "memory":
+        raise ValueError(backend_unsupported("sio", config.backend))
     return socketio.AsyncManager()
 
 

@@ -137,6 +137,13 @@ class ChatServer(socketio.AsyncServer):  # type: ignore[misc]
         self._binary_packet.pop(eio_sid, None)
         self._attachment_bytes.pop(eio_sid, None)
 
+    async def _handle_eio_connect(self, eio_sid: str, environ: Any) -> Any:
+        result = await super()._handle_eio_connect(eio_sid, environ)  # starts the manager
+        wait_bound = getattr(self.manager, "wait_bound", None)
+        if wait_bound is not None:  # RabbitMQ: no client in a room before its queue listens
+            await wait_bound()
+        return result
+
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Any) -> None:
         self._attachment_bytes.pop(eio_sid, None)
         await super()._handle_eio_disconnect(eio_sid, reason)

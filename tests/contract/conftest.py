@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -14,10 +15,11 @@ import pytest
 
 from loadgen.clients import client_kind_for, make_client
 from loadgen.clients.base import ChatClient
-from servers.common.config import ServerConfig
+from servers.common.brokers import broker_problem
+from servers.common.config import DEFAULT_POSTGRES_URL, DEFAULT_RABBITMQ_URL, ServerConfig
 from servers.common.tokens import make_token
 from servers.launch import ServerGroup, start_servers
-from tests.conftest import TIMEOUT
+from tests.conftest import TIMEOUT, unavailable
 
 ALLOWED_ORIGIN = "http://allowed.example"
 
@@ -29,8 +31,8 @@ class Deployment:
     layer: str = "core"
 
     def __str__(self) -> str:
-        if self.backend == "memory":
-            return f"{self.contender}-memory"
+        if self.backend != "redis":
+            return f"{self.contender}-{self.backend}"
         if self.contender in ("sio", "sio-node"):
             return f"{self.contender}-redis"
         return f"{self.contender}-redis-{self.layer}"
@@ -47,8 +49,34 @@ DEPLOYMENTS = [
     Deployment("channels-daphne", "redis", "pubsub"),
     Deployment("sio-node"),
     Deployment("sio-node", "redis"),
-]
+    *(BACKPLANE_DEPLOYMENTS := [
+        Deployment("sio", "rabbitmq"),
+        Deployment("channels", "rabbitmq"),
+        Deployment("channels", "postgres"),
+        Deployment("sio-node", "postgres"),
+    ]),
+]  # fmt: skip
 REDIS_DEPLOYMENTS = [d for d in DEPLOYMENTS if d.backend == "redis"]
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> str:
+    """``RABBITMQ_URL`` when given, else the local broker (guest/guest, vhost ``/``)."""
+    url = os.environ.get("RABBITMQ_URL") or DEFAULT_RABBITMQ_URL
+    problem = broker_problem("rabbitmq", url)
+    if problem is not None:
+        unavailable(problem)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """``POSTGRES_URL`` when given, else the local server (database ``test``, trust auth)."""
+    url = os.environ.get("POSTGRES_URL") or DEFAULT_POSTGRES_URL
+    problem = broker_problem("postgres", url)
+    if problem is not None:
+        unavailable(problem)
+    return url
 
 
 @dataclass
@@ -74,9 +102,12 @@ def deploy(
     db_url: str | None = None,
 ) -> Iterator[Running]:
     kwargs: dict[str, Any] = {}
-    if deployment.backend == "redis":
+    if deployment.backend != "memory":  # presence is in Redis for every backplane
         kwargs["redis_url"] = request.getfixturevalue("redis_url")
         kwargs["redis_prefix"] = f"c{abs(hash((str(deployment), str(tmp)))) % 10**8}"
+    if deployment.backend in ("rabbitmq", "postgres"):
+        url = f"{deployment.backend}_url"
+        kwargs[url] = request.getfixturevalue(url)
     config = ServerConfig(
         backend=deployment.backend,  # type: ignore[arg-type]
         channels_layer=deployment.layer,  # type: ignore[arg-type]

@@ -224,7 +224,8 @@ def test_child_crashing_at_import_is_reported_at_once_with_its_log(
 
     message = str(info.value)
     assert "exited with status" in message
-    assert "BENCH_BACKEND must be memory or redis, not 'bogus'" in message  # from the child's log
+    # from the child's log
+    assert "BENCH_BACKEND must be one of memory, redis, rabbitmq, postgres, not 'bogus'" in message
     assert str(tmp_path) in message  # says where the whole log is
     assert elapsed < 2 * TIMEOUT < ready_timeout
 

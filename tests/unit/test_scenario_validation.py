@@ -95,7 +95,7 @@ def test_out_of_range() -> None:
 def test_bad_choice() -> None:
     assert only(MINIMAL + "backend: {kind: etcd}\n") == (
         "backend.kind",
-        "should be 'memory' or 'redis' (got 'etcd')",
+        "should be 'memory', 'redis', 'rabbitmq' or 'postgres' (got 'etcd')",
     )
 
 
@@ -157,7 +157,8 @@ def test_empty_contenders() -> None:
 def test_instances_need_redis() -> None:
     assert only(MINIMAL + "instances: 2\n") == (
         "instances",
-        "2 instances share state through Redis: set backend.kind: redis",
+        "2 instances share state through a backplane: set backend.kind: redis, rabbitmq or "
+        "postgres",
     )
     load_scenario_text(MINIMAL + "instances: 2\nbackend: {kind: redis}\n")
 
@@ -165,7 +166,7 @@ def test_instances_need_redis() -> None:
 def test_pubsub_layer_needs_redis() -> None:
     assert only(MINIMAL + "backend: {channels_layer: pubsub}\n") == (
         "backend.channels_layer",
-        "the pubsub layer needs kind: redis (memory uses Channels' in-memory layer)",
+        "the pubsub layer is a Redis layer: it needs kind: redis, not memory",
     )
 
 

@@ -47,4 +47,4 @@ def test_overrides_apply(tmp_path: Path) -> None:
     path.write_text(GOOD)
     out, err = io.StringIO(), io.StringIO()
     assert validate_files([path], cli={"instances": 2}, out=out, err=err) == 2
-    assert "instances: 2 instances share state through Redis" in err.getvalue()
+    assert "instances: 2 instances share state through a backplane" in err.getvalue()

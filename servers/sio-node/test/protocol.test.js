@@ -115,7 +115,7 @@ test("config reads the BENCH_* variables with Python's defaults and messages", (
   assert.deepEqual(custom.allowed_origins, ["http://x", "http://y"]);
   assert.equal(custom.delay_ms, 2.5);
   assert.throws(() => configFromEnv({ BENCH_BACKEND: "bogus" }), {
-    message: "BENCH_BACKEND must be memory or redis, not 'bogus'",
+    message: "BENCH_BACKEND must be one of memory, redis, rabbitmq, postgres, not 'bogus'",
   });
   assert.throws(() => configFromEnv({ BENCH_MAX_BODY_BYTES: "1.5" }), {
     message: "BENCH_MAX_BODY_BYTES='1.5' is not a valid int",
