@@ -13,6 +13,7 @@ from report.calibration import Headline, build_headline
 from report.capacity import build_capacity_section
 from report.fields import Document
 from report.figures import ContenderFigures, contender_figures, format_figure
+from report.iot import bridges_sentence
 from report.method import EXTRA_METHOD, FAULT_METHOD, METHOD, METHOD_V2
 from report.palette import REFERENCE, REFERENCE_LINES, label
 from report.plotplan import plot_plan
@@ -197,6 +198,8 @@ def build_section(group: Group) -> Section:
     for f in figs:
         if f.contender in REFERENCE_LINES:
             description += f" {label(f.contender)}: {REFERENCE_LINES[f.contender]}"
+    if first["scenario"].get("devices"):  # the IoT dashboard: say how each one bridges MQTT
+        description += " " + bridges_sentence(f.contender for f in figs)
     tables = figure_tables(figs, na)
     said = transport.sentences(na, group.docs) + verdicts(figs)
     if faults.has_faults(group.docs):

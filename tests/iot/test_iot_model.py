@@ -96,3 +96,12 @@ def test_a_telemetry_message_is_the_rooms_chat_delivery_from_the_device() -> Non
     ]:
         with pytest.raises(ChatError):
             telemetry_delivery(topic, payload, 64)
+
+
+def test_the_report_names_each_contenders_bridge() -> None:
+    from report.iot import bridges_sentence
+
+    said = bridges_sentence(["sio", "channels-daphne", "sio-node"])
+    assert "sio: an aiomqtt" in said and "channels-daphne: mqttasgi" in said
+    assert "sio-node: an mqtt.js" in said and "83 msgs/s" in said
+    assert bridges_sentence(["reference"]) == ""
