@@ -68,6 +68,8 @@ _HASHED_WHEN_SET: dict[tuple[str, ...], object] = {
     ("grace_s",): GRACE_DEFAULT_S,
     ("traffic", "capacity_fraction"): None,
     ("traffic", "resolved_from"): None,
+    ("profile",): "equal",
+    ("devices",): None,
 }
 
 
