@@ -73,7 +73,9 @@ async def test_a_device_reaches_every_dashboard_of_its_group_and_none_outside(
         await _publish(mqtt_url, sent)
         for peer in peers[:3]:
             got = await _drain(peer, 5)
-            assert [m["id"] for m in got] == list(range(5))  # in order, each once
+            # each once; not necessarily in order: the broker hands a shared subscription's
+            # messages to the two instances in turn, and their two paths through Redis race
+            assert sorted(m["id"] for m in got) == list(range(5))
             assert {m["from"] for m in got} == {"device-7"}
             assert got[0] == {
                 "room": "group-a",
