@@ -21,8 +21,9 @@ install: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/bench suite --quick
 
-# Two pytest-xdist workers, whole modules each (module-scoped servers start once); the timing
-# measurements still run alone and CPU-heavy tests never beside a timed one (tests/conftest.py).
+# Two pytest-xdist workers, whole modules each (module-scoped servers start once), every whole run
+# (tests/run) on one worker in turn; the timing measurements still run alone and CPU-heavy tests
+# never beside a timed one (tests/conftest.py).
 # Any failure, and "no tests ran" (exit 5), fails the target.
 TEST_WORKERS ?= 2
 test: $(STAMP) chromium

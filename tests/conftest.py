@@ -8,6 +8,7 @@ import tempfile
 import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,7 +78,8 @@ def prefix() -> str:
 #   heavy: a test that loads both cores (hundreds of busy clients) and so never runs beside a
 #          timed one;
 #   timed: every whole run (tests/run), hostile-client test and slow or re-tried test (TIMING):
-#          these may run beside each other and beside the pure tests, never beside a heavy one.
+#          these may run beside each other and beside the pure tests, never beside a heavy one;
+#          whole runs never beside another whole run (one xdist group: WHOLE_RUNS below).
 # Done with flock(2) on files shared by the workers of one session: a readers-writer lock whose
 # writers (alone, heavy) go first once they wait. Without xdist (a plain `pytest`) nothing waits.
 ALONE = pytest.mark.alone
@@ -113,6 +115,30 @@ MODULE_SECONDS = {
 
 def _module(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[0]
+
+
+# Every whole run (tests/run) is one xdist work unit: one worker runs them one after another
+# while the other takes the remaining modules. Two whole runs side by side pinned both load
+# generators to CPU 0 and both servers to CPU 1 (loadgen/run/runner.py: pinning), and a smoke
+# run was judged load-generator bound (sent 37-153 ms late). (xdist's own `--dist loadgroup`
+# does not group under pytest 9.2: it renames `item._nodeid`, which pytest no longer reads.)
+WHOLE_RUNS = "tests/run/"
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``--dist loadscope``: modules stay whole, and tests/run is one unit."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WholeRunsTogether(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(WHOLE_RUNS):
+                return WHOLE_RUNS
+            scope: str = super()._split_scope(nodeid)
+            return scope
+
+    return WholeRunsTogether(config, log)
 
 
 KINDS = ("alone", "timed", "heavy", "free")  # also the order the modules are handed out in
