@@ -1,4 +1,4 @@
-"""python-socketio's RabbitMQ manager (``AsyncAioPikaManager``, aio-pika), with two fixes.
+"""python-socketio's RabbitMQ manager (``AsyncAioPikaManager``, aio-pika), with three fixes.
 
 1. Lost first messages. Upstream starts the manager's listener lazily: ``AsyncServer`` calls
    ``manager.initialize()`` on the first Engine.IO connection (socketio/async_server.py,
@@ -9,7 +9,13 @@
    queue is bound, and the first burst of cross-instance messages was lost. Here the queue sets
    :attr:`RabbitManager.bound`, and ``ChatServer`` holds every Engine.IO connection until it is
    set (:meth:`RabbitManager.wait_bound`): no client is in a room before its server listens.
-2. One message in flight. Upstream's listener sets ``prefetch_count=1`` (one unacknowledged
+2. Publishes on a half-made publisher. Upstream's ``_publish`` sets ``publisher_connection``
+   first and then awaits the channel and the exchange; a publish arriving in between sees a
+   connection, skips the lock and publishes on ``publisher_exchange`` still ``None``: it logs
+   "Cannot publish to rabbitmq... retrying", then "... giving up", and the message is not sent
+   (seen in a ``bench run`` of room-chat at 47 msgs/s on two instances). Here the publisher is
+   made under the lock and counted ready only once its exchange exists.
+3. One message in flight. Upstream's listener sets ``prefetch_count=1`` (one unacknowledged
    delivery at a time, a broker round trip per message received), fixed inside ``_listen``.
    channels_rabbitmq's prefetch is its ``local_capacity``; both get ``config.amqp_prefetch``.
 
@@ -36,12 +42,24 @@ class RabbitManager(socketio.AsyncAioPikaManager):  # type: ignore[misc]
     def __init__(self, config: ServerConfig) -> None:
         super().__init__(config.rabbitmq_url, channel=f"{config.redis_prefix}.socketio")
         self.prefetch = config.amqp_prefetch
+        self.publisher_exchange: Any = None
         self.bound = asyncio.Event()
 
     async def _queue(self, channel: Any, exchange: Any) -> Any:
         queue = await super()._queue(channel, exchange)
         self.bound.set()
         return queue
+
+    async def _publish(self, data: Any) -> None:
+        if self.publisher_exchange is None:
+            async with self._lock:
+                if self.publisher_exchange is None:
+                    connection = await self._connection()
+                    channel = await self._channel(connection)
+                    exchange = await self._exchange(channel)
+                    self.publisher_connection, self.publisher_channel = connection, channel
+                    self.publisher_exchange = exchange
+        await super()._publish(data)
 
     async def wait_bound(self) -> None:
         """Return once this server's queue is bound (at most ``BIND_TIMEOUT_S``; the listener
