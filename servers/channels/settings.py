@@ -85,7 +85,7 @@ def channel_layers(config: ServerConfig) -> dict[str, Any]:
         size = config.postgres_pool_size  # psycopg_pool's default 4 (min_size, max_size None)
         return {
             "default": {
-                "BACKEND": "servers.channels.layers.PostgresChannelLayer",
+                "BACKEND": "servers.channels.postgres_layer.PostgresChannelLayer",
                 "CONFIG": {
                     **postgres_database(config),
                     "prefix": config.redis_prefix,  # group_key is a varchar(100)

@@ -1,6 +1,6 @@
 """RabbitMQ and PostgreSQL backplanes (docs/backplanes.md): a room spans two instances, the
 first messages after a start arrive (the upstream races fixed in servers/sio/rabbitmq.py and
-servers/channels/layers.py), and a broker that is down is one clear error."""
+servers/channels/postgres_layer.py), and a broker that is down is one clear error."""
 
 from __future__ import annotations
 

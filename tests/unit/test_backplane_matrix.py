@@ -90,3 +90,14 @@ def test_bad_broker_settings_are_refused(env: dict[str, str], message: str) -> N
 def test_passwords_are_kept_out_of_messages() -> None:
     assert redacted("amqp://guest:guest@127.0.0.1:5672/") == "amqp://guest:***@127.0.0.1:5672/"
     assert redacted("postgresql://postgres@h/test") == "postgresql://postgres@h/test"
+
+
+def test_the_redis_layers_do_not_import_channels_postgres() -> None:
+    """channels_postgres defines Django models, which raise unless it is an installed app: the
+    module of the Redis layers must not import it (it broke every Channels-on-Redis run)."""
+    import subprocess
+    import sys
+
+    code = "import sys, servers.channels.layers; print('channels_postgres' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr
