@@ -86,7 +86,7 @@ async def test_a_device_reaches_every_dashboard_of_its_group_and_none_outside(
                 "body": "t0",
             }
         assert await peers[3].no_delivery(0.5)
-        assert all(await p.no_delivery(0.3) for p in peers[:3])  # no duplicates either
+        assert all([await p.no_delivery(0.3) for p in peers[:3]])  # no duplicates either
     finally:
         await asyncio.gather(*(p.client.close() for p in peers), return_exceptions=True)
 
