@@ -24,6 +24,7 @@ class WindowFlow:
     served_msgs_per_s: float
     served_deliveries_per_s: float
     p50s: tuple[tuple[float, float], ...]  # (second, median latency ms) of each second
+    seconds: int = 0  # whole seconds the served rates were counted over (0: from the counts)
 
     @property
     def unit(self) -> str:
@@ -57,8 +58,8 @@ def window_flow(
     duration = max(window.duration_s, 1e-9)
     seconds = window_seconds(window.start_s, window.end_s)
     inside = [r for r in rows if r.second in seconds]
-    if len(seconds) and rows:
-        n = len(seconds)
+    n = len(seconds) if rows else 0
+    if n:
         served_d = sum(r.delivered for r in inside) / n
         served_m = sum(r.acked for r in inside) / n
     else:
@@ -69,4 +70,5 @@ def window_flow(
         served_msgs_per_s=served_m,
         served_deliveries_per_s=served_d,
         p50s=tuple((float(r.second), r.p50_ms) for r in inside if r.p50_ms is not None),
+        seconds=n,
     )

@@ -136,3 +136,16 @@ def test_a_dead_server_is_lossy_not_saturated() -> None:
                       lost_per_s=90)  # fmt: skip
     assert not result.saturated
     assert result.served_ratio == pytest.approx(0.1)
+
+
+def test_one_or_two_whole_seconds_do_not_judge_the_served_rate() -> None:
+    # a 2 s smoke window of a mostly idle scenario: its one whole second held no sends
+    short = classify(offered_per_s=20, served_per_s=0, p50s=[], unit="deliveries",
+                     served_seconds=1)  # fmt: skip
+    assert not short.saturated and short.served_ratio == 0.0
+    longer = classify(offered_per_s=20, served_per_s=0, p50s=[], unit="deliveries",
+                      served_seconds=3)  # fmt: skip
+    assert longer.saturated
+    counted = classify(offered_per_s=20, served_per_s=0, p50s=[], unit="deliveries",
+                       served_seconds=0)  # fmt: skip
+    assert counted.saturated  # no whole second: the window's own counts decide
