@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import tempfile
 import uuid
 from collections.abc import Generator, Iterator
@@ -62,6 +63,17 @@ def postgres_url() -> str:
     except Exception as exc:
         unavailable(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}")
     return POSTGRES_URL
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C as from a terminal for every process the tests start: a suite started in the
+    background (``make test &``, a CI runner) inherits SIGINT ignored, every bench it starts would
+    too, and the tests that stop a run with Ctrl-C then waited out their timeouts (seen: the
+    capacity search kept waiting for a quiet machine). A Python handler is reset to the default
+    in children, an ignored signal is not."""
+    del config
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
