@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -179,3 +180,21 @@ async def peers(running: Running, *users: str, instance: int = 0) -> AsyncIterat
         yield opened
     finally:
         await asyncio.gather(*(p.client.close() for p in opened), return_exceptions=True)
+
+
+async def check_room_spans_instances(running: Running) -> None:
+    """A message sent on instance 0 reaches a member on instance 1 (and its sender), and
+    presence is shared across both: the cross-instance contract of every shared backplane."""
+    room = "xroom-" + uuid.uuid4().hex[:8]
+    alice = await open_peer(running, "alice", instance=0)
+    bob = await open_peer(running, "bob", instance=1)
+    try:
+        await alice.client.join(room)
+        await bob.client.join(room)
+        assert (await alice.client.send(room, "x-1", 1.0, "across"))["ok"] is True
+        got = await bob.next_delivery()
+        assert got["id"] == "x-1" and got["body"] == "across" and got["from"] == "alice"
+        assert (await alice.next_delivery())["id"] == "x-1"
+        assert (await bob.client.presence(room))["users"] == ["alice", "bob"]
+    finally:
+        await asyncio.gather(alice.client.close(), bob.client.close())

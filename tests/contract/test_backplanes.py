@@ -23,6 +23,7 @@ from tests.contract.conftest import (
     BACKPLANE_DEPLOYMENTS,
     Deployment,
     Running,
+    check_room_spans_instances,
     deploy,
     open_peer,
 )
@@ -41,19 +42,7 @@ def two_instances(
 
 
 async def test_msg_sent_on_instance_0_reaches_member_on_instance_1(two_instances: Running) -> None:
-    room = "xroom-" + uuid.uuid4().hex[:8]
-    alice = await open_peer(two_instances, "alice", instance=0)
-    bob = await open_peer(two_instances, "bob", instance=1)
-    try:
-        await alice.client.join(room)
-        await bob.client.join(room)
-        assert (await alice.client.send(room, "x-1", 1.0, "across"))["ok"] is True
-        got = await bob.next_delivery()
-        assert got["id"] == "x-1" and got["body"] == "across" and got["from"] == "alice"
-        assert (await alice.next_delivery())["id"] == "x-1"
-        assert (await bob.client.presence(room))["users"] == ["alice", "bob"]
-    finally:
-        await asyncio.gather(alice.client.close(), bob.client.close())
+    await check_room_spans_instances(two_instances)
 
 
 BURST = 50
