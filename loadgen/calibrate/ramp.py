@@ -200,9 +200,11 @@ async def _calibrate_one(
             contender, low, high, options.refine_s, False, options, run_options
         )
         stages.append(stage)
+    # a ramp that ended before the knee never overran the server: no served-when-overrun figure
+    overrun = "" if knee.bounded == "above" else f"; served {knee.plateau:,.0f}/s when overrun"
     print(
-        f"calibrate: {contender}: {knee.capacity:,.0f} msgs/s ({knee.bounded}: {knee.reason}; "
-        f"served {knee.plateau:,.0f}/s when overrun) in {time.monotonic() - started:.0f} s",
+        f"calibrate: {contender}: {knee.capacity:,.0f} msgs/s ({knee.bounded}: {knee.reason}"
+        f"{overrun}) in {time.monotonic() - started:.0f} s",
         file=out,
     )
     for bad in (st for st in stages if not st["valid"]):
