@@ -8,6 +8,7 @@ when (``time.monotonic()`` taken as the frame arrived, before parsing).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -72,11 +73,12 @@ def noop_close(reason: str) -> None:
     """Default ``on_close``."""
 
 
-class RequestMethods:
+class RequestMethods(ABC):
     """The contract's requests, written once for every client: each is one ``_call``."""
 
+    @abstractmethod
     async def _call(self, kind: str, data: object) -> Reply:
-        raise NotImplementedError(f"{type(self).__name__} must define _call")
+        """Send one request of ``kind`` and wait for its reply (each transport's own)."""
 
     async def join(self, room: str) -> Reply:
         return await self._call("join", {"room": room})
