@@ -142,6 +142,18 @@ class TimeSeries:
         """How many seconds the series covers so far."""
         return len(self._sent)
 
+    def delivered_total(self) -> int:
+        return sum(self._delivered)
+
+    def latest_p99_ms(self) -> float | None:
+        """p99 of the latest second with deliveries (the live display's), None before any:
+        one second's percentile, where :meth:`rows` computes every second's."""
+        for counts in reversed(self._latency):
+            if counts:
+                values = sparse_percentiles(counts, (99.0,))
+                return values[0] / 1000 if values else None
+        return None
+
     def latency_counts(self, second: int) -> dict[int, int]:
         """Second ``second``'s sparse latency histogram (HDR index -> count), read only."""
         return self._latency[second]

@@ -25,16 +25,14 @@ class LiveFigures:
         """The figures of one ``tick``: the progress line's, then the exposition's."""
         samples = self.driver.samples
         series = samples.timeseries
-        rows = series.rows()
-        delivered = sum(r.delivered for r in rows)
-        recent = [r for r in rows if r.p99_ms is not None][-1:]
+        delivered = series.delivered_total()
         t_start = self.driver.recorder.t_start
         current = int(time.monotonic() - t_start) if t_start else 0
         figures = {
             "sent": sum(samples.sent),
             "delivered": delivered,
             "delivered_last_s": delivered - self._last_delivered,
-            "p99_ms": recent[0].p99_ms if recent else None,
+            "p99_ms": series.latest_p99_ms(),
             "errors": sum(samples.errors.values()),
             "acked": sum(samples.acked),
             "late": sum(samples.late),

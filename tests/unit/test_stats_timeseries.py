@@ -79,3 +79,15 @@ def test_json_round_trip() -> None:
     data = series.to_json()
     assert data["latency"] == [[bucket_index(1234), 2]]
     assert TimeSeries.from_json(data) == series
+
+
+def test_the_live_figures_match_the_rows_without_computing_them() -> None:
+    series = TimeSeries()
+    assert series.latest_p99_ms() is None and series.delivered_total() == 0
+    for i in range(200):
+        series.add_delivery(0.5, 1000 + i * 10)
+    series.add_delivery(1.5, 7000)
+    series.add_sent(3.2)  # a later second with sends and no deliveries
+    rows = series.rows()
+    assert series.delivered_total() == sum(r.delivered for r in rows) == 201
+    assert series.latest_p99_ms() == [r.p99_ms for r in rows if r.p99_ms is not None][-1]
