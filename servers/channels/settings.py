@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from servers.common.brokers import require_broker
 from servers.common.config import ServerConfig
@@ -17,6 +16,7 @@ from servers.common.redis_pool import pool_options
 from servers.idiomatic.settings import APPS as IDIOMATIC_APPS
 from servers.idiomatic.settings import URLCONF as IDIOMATIC_URLCONF
 from servers.idiomatic.settings import database as idiomatic_database
+from servers.idiomatic.settings import postgres_connection
 
 CHAT = ServerConfig.from_env(os.environ)
 require_broker(CHAT)  # a backplane that is down: one clear error, not a layer retrying forever
@@ -30,17 +30,7 @@ def postgres_database(config: ServerConfig) -> dict[str, Any]:
     """Django's connection settings for ``config.postgres_url``. channels_postgres hands its
     layer CONFIG to Django's ``DatabaseWrapper``, which needs PASSWORD and TIME_ZONE present
     (else ``KeyError``, which ``get_channel_layer()`` swallows into ``None``)."""
-    url = urlsplit(config.postgres_url)
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": url.path.lstrip("/") or "postgres",
-        "USER": unquote(url.username or ""),
-        "PASSWORD": unquote(url.password or ""),
-        "HOST": url.hostname or "127.0.0.1",
-        "PORT": str(url.port or 5432),
-        "TIME_ZONE": None,
-        "OPTIONS": {},
-    }
+    return {**postgres_connection(config.postgres_url), "TIME_ZONE": None, "OPTIONS": {}}
 
 
 INSTALLED_APPS = ["channels"]

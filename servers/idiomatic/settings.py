@@ -18,6 +18,20 @@ APPS = ["django.contrib.contenttypes", "django.contrib.auth", "servers.idiomatic
 URLCONF = "servers.idiomatic.urls"
 
 
+def postgres_connection(postgres_url: str) -> dict[str, Any]:
+    """Django's connection keys for a ``postgresql://`` URL (this profile's database and the
+    Channels PostgreSQL layer's, servers/channels/settings.py)."""
+    url = urlsplit(postgres_url)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": url.path.lstrip("/") or "postgres",
+        "USER": unquote(url.username or ""),
+        "PASSWORD": unquote(url.password or ""),
+        "HOST": url.hostname or "127.0.0.1",
+        "PORT": str(url.port or 5432),
+    }
+
+
 def database(db_url: str) -> dict[str, Any]:
     """``DATABASES["default"]`` for ``db_url``. Connections persist (``CONN_MAX_AGE=None``) on
     both servers: with Django's default 0, Channels' ``database_sync_to_async`` (which calls
@@ -25,16 +39,7 @@ def database(db_url: str) -> dict[str, Any]:
     ``sync_to_async`` would keep its connection: one side crippled by a default."""
     common: dict[str, Any] = {"CONN_MAX_AGE": None, "CONN_HEALTH_CHECKS": False}
     if db_url.startswith(("postgresql://", "postgres://")):
-        url = urlsplit(db_url)
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": url.path.lstrip("/") or "postgres",
-            "USER": unquote(url.username or ""),
-            "PASSWORD": unquote(url.password or ""),
-            "HOST": url.hostname or "127.0.0.1",
-            "PORT": str(url.port or 5432),
-            **common,
-        }
+        return {**postgres_connection(db_url), **common}
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": db_url.removeprefix("sqlite:///"),
