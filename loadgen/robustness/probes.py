@@ -90,7 +90,7 @@ async def slow_consumer(target: Target, p: SlowConsumer) -> dict[str, Any]:
             cut_off = elapsed
 
     sent = await fan_out.run(p.duration_s, watch) - first
-    await asyncio.sleep(1.0)
+    await drain(lambda: sum(1 for msg_id, _ in latencies if msg_id >= first), sent * p.readers)
     during = [lat for msg_id, lat in latencies if msg_id >= first]
     growth = (peak_rss - start_rss) / MIB
     for conn in slow:
@@ -105,6 +105,23 @@ async def slow_consumer(target: Target, p: SlowConsumer) -> dict[str, Any]:
         **{f"others_latency_before_{k}": v for k, v in baseline.items()},
         **{f"others_latency_{k}": v for k, v in percentiles(during).items()},
     }
+
+
+async def drain(
+    count: Callable[[], int], expected: int, stall_s: float = 2.0, cap_s: float = 15.0
+) -> None:
+    """Wait for deliveries still on their way: until ``count()`` reaches ``expected``, nothing
+    arrives for ``stall_s`` (the rest is lost), or ``cap_s`` passes. A late delivery is not a
+    lost one: its latency stays in the figures."""
+    start = last_change = time.monotonic()
+    seen = count()
+    while seen < expected:
+        await asyncio.sleep(0.05)
+        now, got = time.monotonic(), count()
+        if got != seen:
+            seen, last_change = got, now
+        elif now - last_change >= stall_s or now - start >= cap_s:
+            return
 
 
 @dataclass
