@@ -21,6 +21,7 @@ import psutil
 from loadgen.faults.inject import FaultInjector
 from loadgen.faults.steps import Step
 from loadgen.measure.resources import ResourceSampler
+from loadgen.measure.server_procs import with_helpers
 from loadgen.run.outcome import RunOutcome
 from loadgen.run.server_pool import Lease, ServerPool
 from loadgen.run.users import remove_run_users, seed_run_users
@@ -158,7 +159,7 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
             rss_per_conn = (_rss(group) - rss_before) / connected / 1024.0
         start_at = time.time() + 0.3
         t_start = to_monotonic(start_at)
-        pids = {f"{ctx.contender}[{s.spec.instance}]": s.pid for s in group.servers}
+        pids = with_helpers({f"{ctx.contender}[{s.spec.instance}]": s.pid for s in group.servers})
         pids.update({f"loadgen[{w.index}]": w.pid for w in workers if w.pid is not None})
         sampler = ResourceSampler(pids, ctx.redis_url, t_start)
         sampler.start()

@@ -49,6 +49,11 @@ def test_smoke_run_delivers_every_device_message_to_every_dashboard_of_its_group
         assert overall["received"] == overall["expected"], (contender, overall)
         assert overall["lost"] == 0 and overall["duplicates"] == 0, contender
         assert overall["p99_ms"] is not None, contender
+    # Channels' bridge is a process of its own: its CPU is sampled as Channels' server CPU
+    processes = runs["channels"]["resources"]["processes"]
+    assert "channels[0]/mqttasgi" in processes, sorted(processes)
+    assert any(v is not None for v in processes["channels[0]/mqttasgi"]["cpu_percent"])
+    assert not [name for name in runs["sio"]["resources"]["processes"] if "/" in name]
 
 
 def test_a_broker_that_is_down_is_exit_2_naming_the_url(tmp_path: Path) -> None:
