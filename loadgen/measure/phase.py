@@ -29,12 +29,14 @@ def phase_summary(
     flow: WindowFlow,
     saturation: Saturation,
     floor_ms: float,
+    acked_sends: bool = True,
 ) -> tuple[dict[str, Any], list[str]]:
     """The key figures of one phase, under the names expectations use (KNOWN_METRICS), and
     the percentile keys that are lower bounds (undelivered deliveries make them unknowable).
 
     ``floor_ms``: how long an undelivered message had been waiting, at least, when the grace
-    period ended (see :func:`loadgen.measure.stats.censored_summary`).
+    period ended (see :func:`loadgen.measure.stats.censored_summary`). ``acked_sends``: False
+    when the sends await no ack (devices' MQTT publishes): none is then outstanding.
     """
     delivery: LatencyHistogram = merged_phase["delivery"]
     latency = delivery.summary()
@@ -78,7 +80,7 @@ def phase_summary(
         "queued": counts.queued,
         "undelivered": counts.undelivered,
         "backlog_at_deadline": counts.late + counts.undelivered,
-        "acks_outstanding_at_deadline": max(0, sent - acks_on_time),
+        "acks_outstanding_at_deadline": max(0, sent - acks_on_time) if acked_sends else 0,
         "over_range": delivery.over_range(),
         "expected": counts.expected,
         "received": counts.received,

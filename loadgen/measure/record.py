@@ -95,8 +95,9 @@ def build_run_record(
     phases = []
     for window, phase in zip(plan.phases, merged["phases"], strict=True):
         summary, censored, judged_saturation = _summarise(
-            phase, window, rows, merged, outcome, (connect_errors, errors, dropped, server_errors)
-        )
+            phase, window, rows, merged, outcome,
+            (connect_errors, errors, dropped, server_errors), acked_sends=not plan.devices,
+        )  # fmt: skip
         phases.append(
             {
                 "name": window.name,
@@ -177,8 +178,9 @@ def _overall(
     window = PhaseWindow(-1, "measured", "measured", first.start_s, last.end_s, 1.0, 1.0)
     rows = merged["timeseries"].rows()
     return _summarise(
-        combined, window, rows, merged, outcome, (connect_errors, errors, dropped, server_errors)
-    )
+        combined, window, rows, merged, outcome,
+        (connect_errors, errors, dropped, server_errors), acked_sends=not plan.devices,
+    )  # fmt: skip
 
 
 def _summarise(
@@ -188,10 +190,12 @@ def _summarise(
     merged: dict[str, Any],
     outcome: RunOutcome,
     errors: tuple[int, int, int, int],
+    acked_sends: bool = True,
 ) -> tuple[dict[str, Any], list[str], Saturation]:
     """One window's summary, censored keys and saturation: its server figures, its judgement
     (flow, saturation, floor) and the phase figures. ``errors``: connect errors, errors,
-    dropped connections and server log errors of the whole run."""
+    dropped connections and server log errors of the whole run; ``acked_sends``: False when
+    the sends await no ack (devices)."""
     connect_errors, request_errors, dropped, server_errors = errors
     figures = server_figures(outcome.resources, window.start_s, window.end_s)
     judged = _judge(phase, window, rows, figures, merged["grace"])
@@ -200,7 +204,7 @@ def _summarise(
         errors=request_errors, dropped=dropped,
         server={**figures, "server_errors": server_errors,
                 "rss_kb_per_conn": outcome.rss_per_connection_kb or math.nan},
-        **judged,
+        **judged, acked_sends=acked_sends,
     )  # fmt: skip
     return summary, censored, judged["saturation"]
 
