@@ -509,6 +509,9 @@ def capacity(
     ] = None,
     pin: Annotated[bool, typer.Option(help="separate CPUs for servers and load generator")] = True,
     profile: Annotated[str | None, typer.Option(help=PROFILE_HELP)] = None,
+    mqtt_url: Annotated[
+        str | None, typer.Option(help="MQTT broker for devices (else BENCH_MQTT_URL)")
+    ] = None,
 ) -> None:
     """Find each contender's maximum sustainable load under an SLO (steps, then bisection)."""
     from commands.capacity import CapacityRequest, run_capacity
@@ -534,6 +537,7 @@ def capacity(
         postgres_url=postgres_url,
         pin=pin,
         contenders=tuple(contender or ()),
+        mqtt_url=mqtt_url,
     )
     raise typer.Exit(run_capacity(request, options))
 

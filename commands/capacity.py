@@ -12,7 +12,13 @@ from typing import TextIO
 from commands.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from loadgen.capacity.request import BadInputError, CapacityRequest, prepare
 from loadgen.capacity.search_run import search
-from loadgen.run.runner import RunError, RunOptions, resolve_brokers, resolve_redis
+from loadgen.run.runner import (
+    RunError,
+    RunOptions,
+    resolve_brokers,
+    resolve_mqtt,
+    resolve_redis,
+)
 from report.capacity_text import render
 
 
@@ -28,6 +34,7 @@ def run_capacity(
         plan = prepare(request, options.contenders)
         resolve_redis(plan.base, options)
         resolve_brokers(plan.base, options)
+        resolve_mqtt(plan.base, options)  # devices: a broker that is down is exit 2 now
     except (BadInputError, RunError) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_BAD_INPUT

@@ -78,9 +78,11 @@ def scenario_at(
     """The scenario of one step. Raises ValueError when the load cannot be expressed.
 
     ``rate``: ``traffic.total_rate`` is the load (operations per second at multiplier 1),
-    spread over the same senders. ``connections``: the count is the load; rooms, a fixed
-    sender count and the connect ramp grow in proportion (rooms keep their size, each sender
-    its rate, connections open at the same pace). The grace period after the deadline is
+    spread over the same senders (with ``devices``: the devices' publishes per second, all
+    devices together; the SLO then reads the dashboards' deliveries). ``connections``: the
+    count is the load; rooms, a fixed sender count and the connect ramp grow in proportion
+    (rooms keep their size, each sender its rate, connections open at the same pace); a
+    scenario with devices cannot be searched so. The grace period after the deadline is
     capped at :data:`STEP_GRACE_S`.
     """
     data = dump(base)
@@ -88,6 +90,11 @@ def scenario_at(
         raise ValueError(
             f"cannot search the capacity of {base.name!r}: it injects faults, and a capacity "
             "step measures a steady load (use a scenario without faults)"
+        )
+    if base.devices is not None and dimension == "connections":
+        raise ValueError(
+            f"cannot search {base.name!r} by connections: its load is the devices' publish rate "
+            "(its connections are dashboards that only watch); use --dimension rate"
         )
     traffic = data["traffic"]
     if dimension == "rate":
