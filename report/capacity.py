@@ -269,8 +269,11 @@ def _method(search: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def build_capacity_section(group: Group) -> Section:
+    from report.capacity_matrix import matrix_table  # it reads maxima through this module
+
     doc = group.docs[0]
     scenario = str(doc["scenario"]["name"])
+    matrix = matrix_table(doc)
     return Section(
         title=f"capacity of {scenario} by {doc['search']['dimension']}"
         + ("" if group.slug == f"capacity-{scenario}" else f" ({group.slug})"),
@@ -285,6 +288,7 @@ def build_capacity_section(group: Group) -> Section:
         verdicts=tuple(capacity_verdicts(doc)),
         tables=(
             ("Maximum sustainable load", maxima_table(doc)),
+            *([("By framework and ASGI server", matrix)] if matrix else []),
             ("Every step of the search, in order", steps_table(doc)),
         ),
         plots=(PlotSpec("knee", f"{group.slug}-knee.png", CAPTIONS["knee"]),),

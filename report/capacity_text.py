@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from report.capacity_matrix import matrix_rows
 from report.text_table import cell, render_table
 
 COLUMNS = (
@@ -52,6 +53,13 @@ def render(document: Mapping[str, Any]) -> str:
     lines += _maxima_lines(document["contenders"])
     if document.get("comparison"):
         lines.append(document["comparison"])
+    matrix = matrix_rows(dict(document))
+    if matrix is not None:  # several ASGI servers: the framework x server view
+        lines += [
+            "",
+            "maximum sustainable load by framework and ASGI server",
+            *render_table(*matrix),
+        ]
     return "\n".join(lines)
 
 
