@@ -85,6 +85,7 @@ def one_search(args: argparse.Namespace, number: int) -> dict[str, Any]:
         "wall_s": wall, "machine_busy_pct": _median([s.get("machine_busy_pct") for s in steps]),
         "knee_length": plan.settings.knee_length,
         "disturbed": sum(1 for s in steps if s.get("disturbed")),
+        "decisive": sum(1 for s in steps if s.get("decisive")),
         "cpu_ms_per_msg": _median(
             [cpu_ms_per_msg(s) for s in steps if s.get("passed") and not s.get("disturbed")]
         ),
@@ -138,7 +139,7 @@ def main() -> int:
             f"{found.get('pass')} - {found.get('fail')} (votes {found.get('pass_votes')}, "
             f"{found.get('fail_votes')}; spread {found.get('spread') or 0:.1%}), "
             f"{row['steps']} steps ({row['reused']} on reused servers, {row['disturbed']} "
-            f"disturbed), {row['wall_s']:.0f} s; "
+            f"disturbed, {row['decisive']} decisive failures), {row['wall_s']:.0f} s; "
             f"machine busy {row['machine_busy_pct']}% (median of its steps); server CPU "
             f"{row['cpu_ms_per_msg']} ms per message (median of its passing steps)",
             flush=True,

@@ -16,10 +16,12 @@ Each trial has one of three outcomes:
 
 Noise (a step near the knee is a coin toss): the two bounds of the interval, the lowest failing
 load and, once something failed, the highest passing one, are run up to ``2 * confirm + 1``
-times each and decided by ``confirm + 1`` agreeing runs before the search moves on. Every
-bisection point becomes a bound, so each is decided by majority; loads passed while raising,
-far below the knee, run once. A pass above a load judged failing is kept and reported as
-non-monotone, but does not move the answer.
+times each and decided by ``confirm + 1`` agreeing runs, once the rules alone would end the
+search: the raise and the bisection move on first runs, and a vote that overturns a bound
+moves the interval and the bisection goes on. Every bound of the answer is decided by
+majority; a bisection point that ends up no bound costs one run, not two or three. A decisive
+failure (too far behind for a stall to explain) decides its load in one run. A pass above a
+load judged failing is kept and reported as non-monotone, but does not move the answer.
 
 Longer steps at the knee: once a load has failed (or could not be measured) the search is
 near the server's limit, and every further step runs ``knee_length`` times the step duration
@@ -208,12 +210,17 @@ def _candidate(judged: dict[float, Judgement], settings: SearchSettings) -> floa
     return _round((low + ceiling) / 2, settings)
 
 
-def _to_confirm(trials: Sequence[Trial], judged: dict[float, Judgement]) -> float | None:
-    """A load that must run again before the search moves on: a split load, else a bound of
-    the interval (the ceiling; the highest pass once there is a ceiling) not yet decided."""
+def _split(trials: Sequence[Trial], judged: dict[float, Judgement]) -> float | None:
+    """The latest load whose runs are tied: it runs again before anything else."""
     for trial in reversed(voting(trials)):
         if judged[trial.load].verdict == "undecided":
             return trial.load
+    return None
+
+
+def _bound_to_confirm(judged: dict[float, Judgement]) -> float | None:
+    """A bound of the interval not yet decided by majority: the ceiling, then (once there is
+    a ceiling) the highest pass."""
     low, ceiling, _, _ = _bracket(judged)
     if ceiling is not None and not judged[ceiling].decided:
         return ceiling
@@ -222,16 +229,27 @@ def _to_confirm(trials: Sequence[Trial], judged: dict[float, Judgement]) -> floa
     return None
 
 
-def next_load(trials: Sequence[Trial], settings: SearchSettings) -> float | None:
-    """The load to try next, or None when the search is over.
+def _to_confirm(
+    trials: Sequence[Trial], judged: dict[float, Judgement], settings: SearchSettings
+) -> float | None:
+    """A load that must run again: a split load; else, once the rules alone would end the
+    search (no new candidate), a bound of the interval not yet decided."""
+    split = _split(trials, judged)
+    if split is not None:
+        return split
+    candidate = _candidate(judged, settings)
+    if candidate is not None and candidate not in judged:
+        return None
+    return _bound_to_confirm(judged)
 
-    A bound of the interval still awaiting its majority is tried again first; a candidate
-    that was already tried ends the search (it cannot narrow further).
-    """
+
+def next_load(trials: Sequence[Trial], settings: SearchSettings) -> float | None:
+    """The load to try next, or None when the search is over: a tied load, else the next
+    load by the rules alone, else (they would end the search) a bound awaiting its majority."""
     if len(trials) >= settings.max_steps:
         return None
     judged = judgements(trials, settings.confirm)
-    again = _to_confirm(trials, judged)
+    again = _to_confirm(trials, judged, settings)
     if again is not None:
         return again
     candidate = _candidate(judged, settings)
@@ -258,7 +276,8 @@ def conclude(trials: Sequence[Trial], settings: SearchSettings) -> Conclusion:
     if next_load(trials, settings) is not None:
         status = "running"
     elif len(trials) >= settings.max_steps and (
-        _to_confirm(trials, judged) is not None or _candidate(judged, settings) is not None
+        _to_confirm(trials, judged, settings) is not None
+        or _candidate(judged, settings) is not None
     ):
         status = "step_limit"
     elif kind == "unknown":

@@ -189,7 +189,7 @@ def _search(
             except RunError as exc:
                 stopped = f"stopped: {exc}"
                 break
-            trials[contender].append(Trial(load, record.outcome, record.disturbed))
+            trials[contender].append(Trial(load, record.outcome, record.disturbed, record.decisive))
             entry["steps"].append(record.as_dict())
             entry["search_s"] += record.elapsed_s
             last[contender] = record

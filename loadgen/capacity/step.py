@@ -9,15 +9,19 @@ A step passes only when three conditions hold, each recorded in words when it fa
 - ``queue``: the run was not judged saturated (``saturated``: its latency grew through the
   measured window, or it served too little; see :mod:`loadgen.measure.saturation`).
 
-A result written before the load generator measured the served rate and saturation lacks
-those keys: the condition is then ``not judged`` (the step is judged by the SLO alone).
+A result written before the served rate and saturation were measured lacks those keys: the
+conditions are ``not judged`` (the step is judged by the SLO alone).
+
+A failing step is *decisive* when it ended more than :data:`DECISIVE_BEHIND_S` seconds of the
+offered load behind (``(1 - served_ratio) x steady_s``): a server's stall leaves at most its
+own length behind, so only a load above its limit explains it; such a failure decides its
+load in one run. Near the knee, where one run is a coin toss, the load is put to the vote.
 
 A step is *disturbed* when processes other than its own servers and load generator used more
 than :data:`FOREIGN_CPU_MAX` of a core while it ran (:func:`foreign_cpu_pct`: the whole
 machine's busy share less what the run's own processes used on average). Its verdict is kept
-and shown, but it does not vote (:mod:`loadgen.capacity.search` runs the load again): on a
-shared two-core machine a neighbour's test run takes the CPU the server needs, and such steps
-deciding a bound moved a whole search by 40 %.
+and shown, but it does not vote: on a shared two-core machine a neighbour's test run takes
+the CPU the server needs (such steps deciding a bound moved a whole search by 40 %).
 """
 
 from __future__ import annotations
@@ -32,10 +36,12 @@ from loadgen.scenario.expectations import Expectation, evaluate
 
 LOADGEN_BOUND = "loadgen_bound"
 SERVED_RATIO_MIN = 0.98  # a passing step serves at least 98 % of the offered load
-# Percent of one core that processes other than the step's servers and load generator may use
-# during a step before it is disturbed. The allowance covers Redis and the search process:
-# 8-31 % on the quiet two-core development machine; a neighbour's test run added 55-140 %.
+# Percent of a core other processes may use during a step before it is disturbed: Redis and
+# the search used 8-31 % in quiet steps on the 2-core machine; a neighbour's tests 55-140 %.
 FOREIGN_CPU_MAX = 40.0
+# Seconds of the offered load a failing step ended behind by to decide its load alone: more
+# than a server's own stall leaves (pauses of 0.3-0.5 s were seen at the knee here).
+DECISIVE_BEHIND_S = 2.0
 Condition = Literal["pass", "fail", "not judged"]
 # The key figures every step keeps (the full record stays in the step's result file).
 FIGURES = (
@@ -81,6 +87,7 @@ class StepRecord:
     steady_s: float | None = None  # the measured phase's length (None: not recorded)
     foreign_cpu_pct: float | None = None  # percent of a core used by other processes
     disturbed: bool = False  # foreign_cpu_pct above FOREIGN_CPU_MAX: this run does not vote
+    decisive: bool = False  # failed far behind (DECISIVE_BEHIND_S): decides its load alone
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -130,6 +137,19 @@ def foreign_cpu_pct(document: Mapping[str, Any], machine_busy_pct: float | None)
         ]
         own += sum(values) / len(values) if values else 0.0
     return round(max(0.0, machine_busy_pct * cpus - own), 1)
+
+
+def behind_s(ratio: float | None, steady_s: float | None) -> float | None:
+    """How far behind a step ended, in seconds of the offered load (None: not known)."""
+    if ratio is None or steady_s is None:
+        return None
+    return max(0.0, 1.0 - ratio) * steady_s
+
+
+def is_decisive(outcome: Outcome, ratio: float | None, steady_s: float | None) -> bool:
+    """A failure by more than :data:`DECISIVE_BEHIND_S` seconds behind: beyond any stall."""
+    behind = behind_s(ratio, steady_s)
+    return outcome == "fail" and behind is not None and behind > DECISIVE_BEHIND_S
 
 
 def served_condition(
@@ -232,6 +252,14 @@ def judge_step(
         reasons += [r for r in (why, more) if r]
         failed = server_died or "fail" in conditions.values()
         outcome = "fail" if failed else "pass"
+    steady = steady_seconds(document)
+    ratio = _number(overall.get("served_ratio"))
+    decisive = is_decisive(outcome, ratio, steady) and not server_died
+    if decisive:
+        reasons.append(
+            f"decisive: {behind_s(ratio, steady):.1f} s behind at the end (more than "
+            f"{DECISIVE_BEHIND_S:g} s: beyond a stall); this run decides its load alone"
+        )
     delay = ((document.get("settings") or {}).get("server") or {}).get("delay_ms")
     foreign = foreign_cpu_pct(document, machine_busy_pct)
     disturbed = foreign is not None and foreign > FOREIGN_CPU_MAX
@@ -246,8 +274,8 @@ def judge_step(
         slo=checks, figures={key: overall.get(key) for key in FIGURES}, result=result,
         elapsed_s=elapsed_s, server_delay_ms=_number(delay), conditions=conditions,
         server=server, server_why=server_why, run=run_at_load,
-        steady_s=steady_seconds(document), machine_busy_pct=machine_busy_pct,
-        foreign_cpu_pct=foreign, disturbed=disturbed,
+        steady_s=steady, machine_busy_pct=machine_busy_pct,
+        foreign_cpu_pct=foreign, disturbed=disturbed, decisive=decisive,
     )  # fmt: skip
 
 

@@ -1,7 +1,9 @@
 """Capacity search, pure: the trials at one load and their verdict by majority.
 
 A trial is one run at a load; ``confirm + 1`` agreeing runs decide that load's verdict. A
-disturbed trial (other work took the CPU it needed) does not vote.
+disturbed trial (other work took the CPU it needed) does not vote. A *decisive* trial (a
+failure far beyond what a short stall explains: see :mod:`loadgen.capacity.step`) decides its
+load alone: it weighs as ``confirm + 1`` runs.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ Verdict = Literal["pass", "fail", "unknown", "undecided"]
 @dataclass(frozen=True)
 class Trial:
     """One run at ``load``; ``disturbed``: other work on the machine took the CPU it needed,
-    so it does not vote."""
+    so it does not vote; ``decisive``: its outcome is beyond noise, it decides alone."""
 
     load: float
     outcome: Outcome
     disturbed: bool = False
+    decisive: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,13 +47,18 @@ class Judgement:
         return f"{self.agree}/{self.runs}"
 
 
-def judge(outcomes: Sequence[Outcome], confirm: int) -> Judgement:
+def judge(outcomes: Sequence[Outcome], confirm: int, decisive: Sequence[Outcome] = ()) -> Judgement:
     """Judge one load from its trials: ``confirm + 1`` agreeing runs decide; runs split three
-    ways (pass, fail, unknown with ``confirm`` 1) decide ``unknown``: it cannot be judged."""
+    ways (pass, fail, unknown with ``confirm`` 1) decide ``unknown``: it cannot be judged.
+    ``decisive``: the outcomes (also in ``outcomes``) of decisive runs, each weighing as
+    ``confirm + 1`` runs."""
     if not outcomes:
         return Judgement("undecided", False, 0, 0)
     runs = len(outcomes)
-    counts = {kind: outcomes.count(kind) for kind in OUTCOMES}
+    counts = {kind: outcomes.count(kind) + confirm * decisive.count(kind) for kind in OUTCOMES}
+    if decisive:
+        kind = max(OUTCOMES, key=lambda k: (counts[k], k == "fail"))  # a tie: the failure
+        return Judgement(kind, True, runs, outcomes.count(kind))
     for kind in OUTCOMES:
         if counts[kind] >= confirm + 1:
             return Judgement(kind, True, runs, counts[kind])
@@ -71,6 +79,11 @@ def voting(trials: Sequence[Trial]) -> list[Trial]:
 def judgements(trials: Sequence[Trial], confirm: int) -> dict[float, Judgement]:
     """Each load tried undisturbed, with its judgement, in the order first tried."""
     by_load: dict[float, list[Outcome]] = {}
+    strong: dict[float, list[Outcome]] = {}
     for trial in voting(trials):
         by_load.setdefault(trial.load, []).append(trial.outcome)
-    return {load: judge(outcomes, confirm) for load, outcomes in by_load.items()}
+        if trial.decisive:
+            strong.setdefault(trial.load, []).append(trial.outcome)
+    return {
+        load: judge(outcomes, confirm, strong.get(load, ())) for load, outcomes in by_load.items()
+    }

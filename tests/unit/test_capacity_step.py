@@ -9,10 +9,12 @@ import pytest
 
 from loadgen.capacity.model import parse_slo
 from loadgen.capacity.step import (
+    DECISIVE_BEHIND_S,
     FOREIGN_CPU_MAX,
     SERVED_RATIO_MIN,
     StepRecord,
     foreign_cpu_pct,
+    is_decisive,
     judge_step,
     restart_reason,
 )
@@ -240,3 +242,32 @@ def test_a_step_the_machine_was_busy_with_other_work_during_is_disturbed() -> No
     )
     assert busy.as_dict()["disturbed"] is True and busy.as_dict()["foreign_cpu_pct"] == 70.0
     assert judge(doc).disturbed is False  # the machine's load not known: not disturbed
+
+
+def steady(doc: dict[str, Any], seconds: float) -> dict[str, Any]:
+    doc["scenario"] = {"phases": [{"name": "steady", "kind": "steady", "duration_s": seconds}]}
+    return doc
+
+
+def test_a_failure_seconds_behind_decides_its_load_alone() -> None:
+    """Served 50 % over 15 s: 7.5 s of the load behind, more than any stall of the server
+    leaves; the step says so. Served 90 % over 15 s (1.5 s behind) is put to the vote."""
+    far = judge(steady(document({**GOOD, "served_ratio": 0.5, "p99_ms": 4000.0}), 15.0))
+    assert far.outcome == "fail" and far.decisive and far.as_dict()["decisive"] is True
+    assert far.reasons[-1] == (
+        "decisive: 7.5 s behind at the end (more than 2 s: beyond a stall); this run decides "
+        "its load alone"
+    )
+    near = judge(steady(document({**GOOD, "served_ratio": 0.9}), 15.0))
+    assert near.outcome == "fail" and not near.decisive
+    short = judge(steady(document({**GOOD, "served_ratio": 0.7}), 5.0))  # 1.5 s behind
+    assert short.outcome == "fail" and not short.decisive
+
+
+def test_only_a_failure_far_behind_is_decisive() -> None:
+    assert is_decisive("fail", 1.0 - (DECISIVE_BEHIND_S + 0.1) / 10.0, 10.0)
+    assert not is_decisive("fail", 1.0 - (DECISIVE_BEHIND_S - 0.1) / 10.0, 10.0)
+    assert not is_decisive("pass", 0.0, 10.0)
+    assert not is_decisive("fail", None, 10.0) and not is_decisive("fail", 0.1, None)
+    died = document({**GOOD, "served_ratio": 0.1}, partial=["server sio died at 3.0 s"])
+    assert not judge(steady(died, 15.0)).decisive  # a dead server is not a load's limit
