@@ -58,6 +58,7 @@ def phase_summary(
         "deliveries": latency.count,
         "uncorrected_p50_ms": uncorrected.p50_ms,
         "uncorrected_p99_ms": uncorrected.p99_ms,
+        **_cross_instance(merged_phase.get("delivery_cross")),
         "ack_p50_ms": ack.p50_ms,
         "ack_p99_ms": ack.p99_ms,
         "connect_p99_ms": connect.summary().p99_ms,
@@ -96,6 +97,16 @@ def phase_summary(
         for k, v in summary.items()
     }
     return clean, censored
+
+
+def _cross_instance(histogram: LatencyHistogram | None) -> dict[str, Any]:
+    """The deliveries that crossed from their sender's instance to another (several instances
+    only): their count and p50/p99, latency from the intended send time like every delivery."""
+    if histogram is None or not histogram.count:
+        return {}
+    cross = histogram.summary()
+    return {"cross_deliveries": cross.count, "cross_p50_ms": cross.p50_ms,
+            "cross_p99_ms": cross.p99_ms}  # fmt: skip
 
 
 def validity(lag: LatencyHistogram, cpu: list[dict[str, float]]) -> dict[str, Any]:

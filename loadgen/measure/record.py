@@ -106,7 +106,9 @@ def build_run_record(
                 "end_s": window.end_s,
                 "summary": summary,
                 "histograms": {
-                    k: phase[k].encode() for k in ("delivery", "delivery_uncorrected", "ack")
+                    k: phase[k].encode()
+                    for k in ("delivery", "delivery_uncorrected", "ack", "delivery_cross")
+                    if k in phase and (k != "delivery_cross" or phase[k].count)
                 },
                 "accounting": phase["accounting"].as_dict(),
                 "censored": censored,
@@ -171,6 +173,11 @@ def _overall(
         key: LatencyHistogram.merged(merged["phases"][i][key] for i in chosen)
         for key in ("delivery", "delivery_uncorrected", "ack")
     }
+    combined["delivery_cross"] = LatencyHistogram.merged(
+        merged["phases"][i]["delivery_cross"]
+        for i in chosen
+        if "delivery_cross" in merged["phases"][i]
+    )
     for key in ("sent", "acked", "acks_late"):
         combined[key] = sum(merged["phases"][i].get(key, 0) for i in chosen)
     combined["accounting"] = counts

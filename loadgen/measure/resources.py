@@ -1,4 +1,5 @@
-"""Once-a-second resource samples: server processes, Redis, and the load generator itself."""
+"""Once-a-second resource samples: server processes, Redis, the backplane's broker process
+(:mod:`loadgen.measure.broker_procs`) and the load generator itself."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 
 import psutil
 import redis.asyncio as aioredis
+
+from loadgen.measure.broker_procs import BrokerTree
 
 REDIS_FIELDS = (
     "instantaneous_ops_per_sec", "total_commands_processed", "used_memory",
@@ -25,9 +28,13 @@ class ResourceSeries:
     t: list[float] = field(default_factory=list)
     processes: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)
     redis: dict[str, list[float | None]] = field(default_factory=dict)
+    brokers: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"t": self.t, "processes": self.processes, "redis": self.redis}
+        data: dict[str, Any] = {"t": self.t, "processes": self.processes, "redis": self.redis}
+        if self.brokers:  # absent from results written before broker sampling
+            data["brokers"] = self.brokers
+        return data
 
 
 class ResourceSampler:
@@ -39,6 +46,7 @@ class ResourceSampler:
         redis_url: str | None,
         t0: float,
         interval: float = 1.0,
+        brokers: Mapping[str, BrokerTree] | None = None,
     ) -> None:
         self.series = ResourceSeries()
         self.t0 = t0
@@ -53,6 +61,11 @@ class ResourceSampler:
             except psutil.Error:
                 continue
         self._redis = aioredis.Redis.from_url(redis_url) if redis_url else None
+        self._brokers = dict(brokers or {})
+        for name, tree in self._brokers.items():
+            tree.prime()
+            self.series.brokers[name] = {"cpu_percent": [], "rss_bytes": []}
+        self._last = time.monotonic()
         self._task: asyncio.Task[None] | None = None
 
     def add_process(self, name: str, pid: int) -> None:
@@ -95,6 +108,12 @@ class ResourceSampler:
                 cpu, rss = None, None
             _pad(values["cpu_percent"], n).append(cpu)
             _pad(values["rss_bytes"], n).append(rss)
+        now = time.monotonic()
+        for name, tree in self._brokers.items():
+            cpu, memory = tree.sample(now - self._last)
+            _pad(self.series.brokers[name]["cpu_percent"], n).append(cpu)
+            _pad(self.series.brokers[name]["rss_bytes"], n).append(memory)
+        self._last = now
         if self._redis is not None:
             try:
                 info = await self._redis.info()

@@ -113,7 +113,8 @@ class Connections:
         )
         tracker = DeliveryTracker(self._stream_lengths)
         self.trackers[index] = tracker
-        client.on_message = self.recorder.delivery_callback(tracker)
+        instance = self.plan.connections[index].instance
+        client.on_message = self.recorder.delivery_callback(tracker, instance)
         client.on_error = self.recorder.on_error
         client.on_close = self._close_callback(index)
         return client

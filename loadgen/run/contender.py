@@ -20,6 +20,7 @@ import psutil
 
 from loadgen.faults.inject import FaultInjector
 from loadgen.faults.steps import Step
+from loadgen.measure.broker_procs import backplane_urls, broker_trees
 from loadgen.measure.resources import ResourceSampler
 from loadgen.measure.server_procs import with_helpers
 from loadgen.run.outcome import RunOutcome
@@ -161,7 +162,11 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
         t_start = to_monotonic(start_at)
         pids = with_helpers({f"{ctx.contender}[{s.spec.instance}]": s.pid for s in group.servers})
         pids.update({f"loadgen[{w.index}]": w.pid for w in workers if w.pid is not None})
-        sampler = ResourceSampler(pids, ctx.redis_url, t_start)
+        brokers = await asyncio.to_thread(broker_trees, backplane_urls(ctx.config.backend, {
+            "redis": ctx.redis_url, "rabbitmq": ctx.config.rabbitmq_url,
+            "postgres": ctx.config.postgres_url,
+        }))  # fmt: skip
+        sampler = ResourceSampler(pids, ctx.redis_url, t_start, brokers=brokers)
         sampler.start()
         for w in workers:
             await w.send(f"start {start_at}")

@@ -59,6 +59,8 @@ class Samples:
     phases: int
     delivery: list[LatencyHistogram] = field(default_factory=list)
     delivery_uncorrected: list[LatencyHistogram] = field(default_factory=list)
+    # the deliveries whose receiver is on another server instance than their sender
+    delivery_cross: list[LatencyHistogram] = field(default_factory=list)
     ack: list[LatencyHistogram] = field(default_factory=list)
     acked: list[int] = field(default_factory=list)
     sent: list[int] = field(default_factory=list)
@@ -74,7 +76,7 @@ class Samples:
     dropped: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        for name in ("delivery", "delivery_uncorrected", "ack"):
+        for name in ("delivery", "delivery_uncorrected", "delivery_cross", "ack"):
             setattr(self, name, [LatencyHistogram() for _ in range(self.phases)])
         self.acked = [0] * self.phases
         self.sent = [0] * self.phases
@@ -98,14 +100,20 @@ class Recorder:
         self.open_loop = plan.mode == "open"
         self._stream_times = [s.times for s in plan.streams]
         self._stream_phase_starts = [s.phase_starts[1:-1] for s in plan.streams]
+        # The instance each stream's sender is on (-1: devices, no instance): a delivery to a
+        # connection on another instance crossed the backplane between instances.
+        self._stream_instance = [
+            plan.connections[s.sender].instance if not plan.devices and plan.instances > 1 else -1
+            for s in plan.streams
+        ]
         mine_set = set(mine)
         # When each message of this worker's senders went out (monotonic), for the ack latency.
         self.sent_at: dict[int, array[float]] = {
             s.index: array("d", bytes(8 * len(s))) for s in plan.streams if s.sender in mine_set
         }
 
-    def delivery_callback(self, tracker: DeliveryTracker) -> Any:
-        """The hot path: one receiving connection's ``on_message``."""
+    def delivery_callback(self, tracker: DeliveryTracker, instance: int = -1) -> Any:
+        """The hot path: one receiving connection's ``on_message`` (its server ``instance``)."""
         samples = self.samples
         stream_times = self._stream_times
         phase_starts = self._stream_phase_starts
@@ -115,6 +123,8 @@ class Recorder:
         record = tracker.record
         open_loop = self.open_loop
         late_counts = samples.late
+        cross = samples.delivery_cross
+        sender_instance = self._stream_instance
 
         def on_message(msg: dict[str, Any], received: float) -> None:
             msg_id = msg["id"]
@@ -135,6 +145,8 @@ class Recorder:
             corrected_us = actual_us + int(late * 1e6) if open_loop and late > 0 else actual_us
             delivery[phase].record(corrected_us if corrected_us > 0 else 1)
             uncorrected[phase].record(actual_us if actual_us > 0 else 1)
+            if sender_instance[stream] not in (-1, instance):
+                cross[phase].record(corrected_us if corrected_us > 0 else 1)
             series.add_delivery(received - self.t_start, corrected_us)
             if record(msg_id) <= OUT_OF_ORDER:
                 self.received += 1

@@ -27,6 +27,7 @@ def encode_samples(
             {
                 "delivery": samples.delivery[i].encode(),
                 "delivery_uncorrected": samples.delivery_uncorrected[i].encode(),
+                "delivery_cross": samples.delivery_cross[i].encode(),
                 "ack": samples.ack[i].encode(),
                 "sent": samples.sent[i],
                 "acked": samples.acked[i],
@@ -65,6 +66,11 @@ def merge_worker_results(parts: list[dict[str, Any]]) -> dict[str, Any]:
             merged[key] = LatencyHistogram.merged(
                 LatencyHistogram.decode(p["phases"][i][key]) for p in parts
             )
+        merged["delivery_cross"] = LatencyHistogram.merged(  # absent from older workers
+            LatencyHistogram.decode(p["phases"][i]["delivery_cross"])
+            for p in parts
+            if "delivery_cross" in p["phases"][i]
+        )
         merged["sent"] = sum(p["phases"][i]["sent"] for p in parts)
         merged["acked"] = sum(p["phases"][i]["acked"] for p in parts)
         merged["acks_late"] = sum(p["phases"][i].get("acks_late", 0) for p in parts)
