@@ -1,8 +1,8 @@
-"""Faults in results (kill/restart, pause, Redis restart): outage windows, the deliveries lost
+"""Faults in results (kill/restart, pause, broker restart): outage windows, the deliveries lost
 inside and outside them, the recovery table and its verdict (pure).
 
 An outage runs from the fault to the later of "the service is back" (the restart, SIGCONT or
-Redis start) and "every dropped client is back"; it is open-ended when a client never came
+broker start) and "every dropped client is back"; it is open-ended when a client never came
 back. Lost deliveries are counted by the second their message was planned
 (``lost_by_second``): a second that overlaps an outage counts as lost during it.
 """
@@ -13,6 +13,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from loadgen.faults.steps import BROKER_STOPS, BROKERS, FAULT_STARTS
 from report import fields
 from report.fields import Document, Run
 from report.palette import label
@@ -20,14 +21,16 @@ from report.series import contender_runs
 from report.tables import Table
 from report.verdict import MIN_EFFECT
 
-FAULT_STARTS = ("kill", "stop", "redis_stop")
-RESTORES = {"kill": "restart", "stop": "cont", "redis_stop": "redis_start"}
-_RESTORED_WORD = {"kill": "restarted", "stop": "resumed", "redis_stop": "started again"}
+BROKER_NAMES = {"redis": "Redis", "rabbitmq": "RabbitMQ", "postgres": "PostgreSQL"}
+RESTORES = {"kill": "restart", "stop": "cont"} | {f"{b}_stop": f"{b}_start" for b in BROKERS}
+_RESTORED_WORD = {"kill": "restarted", "stop": "resumed"} | dict.fromkeys(
+    BROKER_STOPS, "started again"
+)
 
 
 @dataclass(frozen=True)
 class Outage:
-    action: str  # the fault: kill, stop or redis_stop
+    action: str  # the fault: kill, stop, or a broker's stop (redis_stop, rabbitmq_stop, ...)
     instance: int
     start: float  # seconds since the first phase began
     restored: float | None  # the restart, SIGCONT or Redis start; None: never restored
@@ -38,9 +41,10 @@ class Outage:
 
     def what(self) -> str:
         """ "kill of instance 1 at 5.0 s (restarted at 7.5 s)"."""
-        target = "Redis" if self.action == "redis_stop" else f"instance {self.instance}"
-        name = {"kill": "kill of", "stop": "pause (SIGSTOP) of", "redis_stop": "stop of"}
-        text = f"{name.get(self.action, self.action)} {target} at {self.start:.1f} s"
+        broker = BROKER_NAMES.get(self.action.removesuffix("_stop"))
+        target = broker or f"instance {self.instance}"
+        name = {"kill": "kill of", "stop": "pause (SIGSTOP) of"}.get(self.action, "stop of")
+        text = f"{name} {target} at {self.start:.1f} s"
         if self.restored is not None:
             text += f" ({_RESTORED_WORD.get(self.action, 'restored')} at {self.restored:.1f} s)"
         return text
@@ -67,7 +71,7 @@ def outages(run: Run) -> list[Outage]:
                 for e in events
                 if e["action"] == RESTORES[action]
                 and float(e["t"]) >= at
-                and (action == "redis_stop" or e["instance"] == instance)
+                and (action in BROKER_STOPS or e["instance"] == instance)
             ),
             None,
         )

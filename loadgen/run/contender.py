@@ -44,7 +44,7 @@ from servers.launch import (
     ServerStartError,
     start_servers,
 )
-from servers.launch.redis import RedisServer
+from servers.launch.private import PrivateServer
 
 BARRIER_TIMEOUT_S = 60.0
 
@@ -74,7 +74,7 @@ class RunContext:
     run_id: str = "local"
     coordinator: str | None = None  # Redis URL where remote `bench worker`s take their tasks
     faults: list[Step] = field(default_factory=list)
-    redis_server: RedisServer | None = None  # the Redis this run started (for Redis faults)
+    broker_server: PrivateServer | None = None  # the broker this run started (broker faults)
     on_tick: Callable[[str, dict[str, Any]], None] | None = None
     server_pool: ServerPool | None = None  # servers outlive the run there (capacity steps)
     server_python: str = sys.executable  # another tree's servers (bench check --base): its
@@ -132,7 +132,7 @@ async def run_contender(ctx: RunContext) -> RunOutcome:
     workers: list[Worker] = []
     partial: list[str] = []
     sampler: ResourceSampler | None = None
-    injector = FaultInjector(ctx.faults, group, ctx.redis_server)
+    injector = FaultInjector(ctx.faults, group, ctx.broker_server)
     rss_per_conn: float | None = None
     loadgen_rss_per_conn: float | None = None
     t_start = time.monotonic()
@@ -234,6 +234,8 @@ async def _watch(
         await injector.due(time.monotonic() - t_start, t_start)
         while injector.restarted:
             sampler.add_process(*injector.restarted.pop())
+        partial.extend(injector.failures)
+        injector.failures.clear()
         for server in group.servers:
             if server.spec.instance in injector.down:
                 continue

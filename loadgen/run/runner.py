@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from documents import result as result_doc
 from loadgen.clients import client_kind_for
+from loadgen.faults.broker import private_broker
 from loadgen.faults.steps import expand
 from loadgen.measure import environment
 from loadgen.measure.record import build_run_record
@@ -31,7 +32,8 @@ from servers.common.redis_pool import pool_options
 from servers.common.telemetry import DEFAULT_MQTT_URL
 from servers.launch import AsgiSettings
 from servers.launch.mqtt_broker import broker_problem as mqtt_problem
-from servers.launch.redis import RedisServer, ping
+from servers.launch.private import PrivateServer, PrivateServerError
+from servers.launch.redis import ping
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository (loadgen/run/runner.py)
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -196,17 +198,20 @@ async def run_scenario(
     """Run every contender of ``scenario``; write and return the result (also when partial)."""
     if options.metrics_port is not None:  # live figures for Prometheus while it runs
         return await with_live_figures(run_scenario, scenario, source, options)
-    if any(f.action == "redis_restart" for f in scenario.faults):
-        # A Redis fault needs a Redis this run owns: start a private one for the scenario.
-        with RedisServer() as own_redis:
-            return await _run_scenario(scenario, source, options, own_redis)
-    return await _run_scenario(scenario, source, options, None)
+    try:  # a fault restarting the broker needs one this run owns: a private one on free ports
+        with private_broker(scenario) as own:
+            return await _run_scenario(scenario, source, options, own)
+    except PrivateServerError as exc:
+        raise RunError(f"scenario {scenario.name!r} restarts its broker, but {exc}") from None
 
 
 async def _run_scenario(
-    scenario: Scenario, source: str, options: RunOptions, own_redis: RedisServer | None
+    scenario: Scenario, source: str, options: RunOptions, own: PrivateServer | None
 ) -> tuple[Path, dict[str, Any]]:
-    redis_url = own_redis.url if own_redis else resolve_redis(scenario, options)
+    if own is not None:  # the servers use the run's own broker
+        urls = {f"{scenario.backend.kind}_url": own.url}  # redis_url, rabbitmq_url or postgres_url
+        options = dataclasses.replace(options, **urls)  # type: ignore[arg-type]
+    redis_url = resolve_redis(scenario, options)
     resolve_mqtt(scenario, options)  # a broker that is down: one line, before anything starts
     resolve_brokers(scenario, options)
     plan = build_plan(scenario)
@@ -260,9 +265,9 @@ async def _run_scenario(
             library=options.library, run_dir=run_dir, server_cpus=server_cpus,
             loadgen_cpus=loadgen_cpus, connect_ramp_s=scenario.connections.ramp_up_s,
             duration_s=plan.duration_s, drain_s=plan.drain_s + plan.grace_s, redis_url=redis_url,
-            run_id=run_id, coordinator=options.coordinator, faults=expand(scenario.faults),
-            redis_server=own_redis, on_tick=progress.also(options.on_tick),
-            server_pool=options.server_pool,
+            run_id=run_id, coordinator=options.coordinator, broker_server=own,
+            faults=expand(scenario.faults, scenario.backend.kind),
+            on_tick=progress.also(options.on_tick), server_pool=options.server_pool,
         )  # fmt: skip
         outcome: RunOutcome = await run_contender(ctx)
         progress.end()

@@ -158,7 +158,10 @@ class Scenario(StrictModel):
                 msg = f"instance {fault.instance} does not exist ({self.instances} instances)"
                 problems.append((("faults", index, "instance"), msg))
             if fault.action == "redis_restart" and self.backend.kind != "redis":
-                msg = "a Redis restart needs backend.kind: redis"
+                msg = "a Redis restart needs backend.kind: redis (broker_restart: any broker)"
+                problems.append((("faults", index, "action"), msg))
+            if fault.action == "broker_restart" and self.backend.kind == "memory":
+                msg = "a broker restart needs a broker: backend.kind redis, rabbitmq or postgres"
                 problems.append((("faults", index, "action"), msg))
         return problems
 

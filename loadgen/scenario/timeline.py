@@ -46,12 +46,13 @@ class Fault(StrictModel):
     """A fault injected at ``at_s`` seconds after the start of the first phase.
 
     ``kill`` (SIGKILL) one server instance, optionally started again ``restart_after_s`` later;
-    ``pause`` one instance (SIGSTOP) for ``duration_s``, then SIGCONT; ``redis_restart``: stop
-    the Redis server the run started and start it again ``restart_after_s`` later.
+    ``pause`` one instance (SIGSTOP) for ``duration_s``, then SIGCONT; ``broker_restart``: stop
+    the backplane's broker (Redis, RabbitMQ or PostgreSQL: a private one the run started) and
+    start it again ``restart_after_s`` later; ``redis_restart`` is its older name for Redis.
     """
 
     at_s: float = Field(ge=0)
-    action: Literal["kill", "pause", "redis_restart"]
+    action: Literal["kill", "pause", "redis_restart", "broker_restart"]
     instance: int = Field(default=0, ge=0)
     restart_after_s: float | None = Field(default=None, ge=0)
     duration_s: float | None = Field(default=None, gt=0)
@@ -65,10 +66,14 @@ class Fault(StrictModel):
             problems.append((("duration_s",), "only a pause has duration_s"))
         if self.action == "pause" and self.restart_after_s is not None:
             problems.append((("restart_after_s",), "a pause resumes after duration_s"))
-        if self.action == "redis_restart" and self.restart_after_s is None:
-            problems.append((("restart_after_s",), "a Redis restart needs restart_after_s"))
+        if self.restarts_broker and self.restart_after_s is None:
+            problems.append((("restart_after_s",), "a broker restart needs restart_after_s"))
         raise_if(problems)
         return self
+
+    @property
+    def restarts_broker(self) -> bool:
+        return self.action in ("redis_restart", "broker_restart")
 
 
 DEFAULT_PHASES = (

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import shutil
 import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 from servers.common.telemetry import host_port
-from servers.launch.process import free_port
+from servers.launch.private import PrivateServer, PrivateServerError
 
 START_HINT = "start one with `mosquitto -p 1883` or pass --mqtt-url"
 # MQTT 3.1.1 CONNECT: protocol "MQTT" level 4, clean session, keep-alive 5 s, id "bench-ping".
@@ -25,7 +21,7 @@ _CONNECT = bytes([0x10, len(_VARIABLE)]) + _VARIABLE
 _DISCONNECT = b"\xe0\x00"
 
 
-class MqttUnavailableError(RuntimeError):
+class MqttUnavailableError(PrivateServerError):
     """No MQTT broker could be reached or started."""
 
 
@@ -54,57 +50,31 @@ def broker_problem(url: str) -> str | None:
     return f"no MQTT broker answers at {url}; {START_HINT}"
 
 
-class MosquittoServer:
+class MosquittoServer(PrivateServer):
     """A ``mosquitto`` child process on a free port."""
+
+    name = "mosquitto"
+    error = MqttUnavailableError
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         binary = shutil.which("mosquitto")
         if binary is None:
             raise MqttUnavailableError("mosquitto is not on PATH")
+        super().__init__(port, host)
         self.binary = binary
-        self.host = host
-        self.port = port or free_port(host)
-        self.dir = Path(tempfile.mkdtemp(prefix="bench-mosquitto-"))
-        self.log_path = self.dir / "mosquitto.log"
-        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"mqtt://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 10.0) -> MosquittoServer:
-        conf = self.dir / "mosquitto.conf"
-        conf.write_text(
+    def prepare(self) -> None:
+        (self.dir / "mosquitto.conf").write_text(
             f"listener {self.port} {self.host}\nallow_anonymous true\npersistence false\n"
             "max_queued_messages 0\nmax_inflight_messages 0\n"
         )
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [self.binary, "-c", str(conf)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while not mqtt_ping(self.url, timeout=0.5):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-                self.stop()
-                raise MqttUnavailableError(f"mosquitto on port {self.port} did not start:\n{text}")
-            time.sleep(0.05)
-        return self
 
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
+    def command(self) -> list[str]:
+        return [self.binary, "-c", str(self.dir / "mosquitto.conf")]
 
-    def __enter__(self) -> MosquittoServer:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
+    def ready(self) -> bool:
+        return mqtt_ping(self.url, timeout=0.5)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from report.faults import Outage, outages, recovery_rows, split_loss
 from report.markdown import render_markdown
 from report.plotplan import plot_plan
@@ -51,6 +53,16 @@ def test_an_outage_without_drops_ends_with_the_service_and_is_open_while_a_clien
     assert (o.end, o.what()) == (7.0, "stop of Redis at 5.0 s (started again at 7.0 s)")
     (o,) = outages(run(events, [recovered(5.0, "redis_stop", 4, 1, None)]))
     assert o.end is None
+
+
+@pytest.mark.parametrize(("broker", "name"), [("rabbitmq", "RabbitMQ"), ("postgres", "PostgreSQL")])
+def test_a_rabbitmq_or_postgres_restart_is_an_outage_of_that_broker(broker: str, name: str) -> None:
+    events = [event(5.0, f"{broker}_stop"), event(11.0, f"{broker}_start")]
+    (o,) = outages(run(events, [recovered(5.0, f"{broker}_stop", 0, 0, None)]))
+    assert (o.end, o.what()) == (11.0, f"stop of {name} at 5.0 s (started again at 11.0 s)")
+    failed = [event(5.0, f"{broker}_stop"), event(95.0, f"{broker}_start_failed")]
+    (o,) = outages(run(failed, [recovered(5.0, f"{broker}_stop", 0, 0, None)]))
+    assert o.restored is None
 
 
 def test_loss_is_split_into_before_during_and_after_each_outage() -> None:
