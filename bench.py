@@ -66,8 +66,14 @@ def serve(
     asgi_server: Annotated[
         str | None, typer.Option(help="uvicorn, daphne, hypercorn or hypercorn-h2")
     ] = None,
+    user: Annotated[
+        list[str] | None,
+        typer.Option(help="--profile idiomatic: seed this user and print its token (repeatable)"),
+    ] = None,
 ) -> None:
-    """Run servers by hand, print where they listen, stop them all on Ctrl-C."""
+    """Run servers by hand, print where they listen, stop them all on Ctrl-C. Under
+    --profile idiomatic, users (alice and bob unless --user) and their tokens are seeded in
+    Django's tables and printed; they are removed on stop."""
     import os
 
     from servers.launch.cli import serve as run_serve
@@ -99,6 +105,7 @@ def serve(
             db_url=db_url,
             deflate=deflate,
             log_dir=log_dir,
+            **({"users": tuple(user)} if user else {}),
         )
     )
 
@@ -107,11 +114,17 @@ def serve(
 def token(
     user: Annotated[str, typer.Argument(help="user name: letters, digits, - and _")],
     ttl: Annotated[float, typer.Option(help="seconds until it expires")] = 3600.0,
+    profile: Annotated[
+        str, typer.Option(help="idiomatic: also store USER and the token in Django's tables")
+    ] = "equal",
+    db_url: Annotated[
+        str | None, typer.Option(help="idiomatic: the servers' database (else BENCH_DB_URL)")
+    ] = None,
 ) -> None:
     """Print a valid token for USER (secret from BENCH_SECRET, else the dev default)."""
     from servers.launch.cli import token as make
 
-    raise typer.Exit(make(user, ttl))
+    raise typer.Exit(make(user, ttl, profile, db_url))
 
 
 @app.command()
@@ -292,6 +305,14 @@ def suite(
     capacity: Annotated[
         float | None, typer.Option(help="msgs/s to take the loads' shares of (skips calibrating)")
     ] = None,
+    backends: Annotated[
+        str | None,
+        typer.Option(
+            help="redis,rabbitmq,postgres: compare these backplanes per framework instead "
+            "(capacity, latency, cross-instance latency, broker CPU/memory; docs/backplanes.md)"
+        ),
+    ] = None,
+    profile: Annotated[str, typer.Option(help=PROFILE_HELP)] = "equal",
 ) -> None:
     """Calibrate, then the standard suite (echo, room-chat, fanout) at 25/50/75 % of the weaker
     contender's capacity, then a report. Exit 0: compared (failed expectations are findings);
@@ -300,11 +321,29 @@ def suite(
 
     if asgi_server:
         contender = _on_asgi_servers(contender, asgi_server)
+    if backends is not None:  # the backplane comparison (commands/backplanes.py)
+        from commands.backplanes import BackplaneSettings, parse_backends, run_backplanes
+
+        try:
+            names = parse_backends(backends)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        if backend is not None:
+            typer.echo("error: give --backend (one backplane) or --backends (a comparison)",
+                       err=True)  # fmt: skip
+            raise typer.Exit(EXIT_BAD_INPUT)
+        plan = BackplaneSettings(
+            backends=names, out_dir=out, quick=quick, contenders=tuple(contender or ()),
+            capacity=capacity, profile=profile, redis_url=redis_url,
+            rabbitmq_url=rabbitmq_url, postgres_url=postgres_url,
+        )  # fmt: skip
+        raise typer.Exit(run_backplanes(plan))
 
     settings = SuiteSettings(
         quick=quick, out_dir=out, redis_url=redis_url, contenders=tuple(contender or ()),
         strict=strict, capacity=capacity, backend=backend, rabbitmq_url=rabbitmq_url,
-        postgres_url=postgres_url,
+        postgres_url=postgres_url, profile=profile,
     )  # fmt: skip
     raise typer.Exit(run_suite(settings))
 

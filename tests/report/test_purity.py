@@ -10,7 +10,7 @@ PURE = (
     "report.summary", "report.tables", "report.markdown", "report.html", "report.plotplan",
     "report.series", "report.significance", "report.compare", "report.check",
     "report.sections", "report.capacity", "report.faults", "report.scale", "report.transport",
-    "report.robustness",
+    "report.robustness", "report.backplanes", "report.backplanes_model",
 )  # fmt: skip
 
 
