@@ -34,6 +34,7 @@ from loadgen.scenario.load import ScenarioError, load_scenario
 from loadgen.scenario.model import ALL_CONTENDERS
 from report.calibration import headline_text
 from servers.common.config import BACKENDS, backend_unsupported
+from servers.idiomatic.profiles import PROFILES, profile_unsupported
 from servers.launch.redis import ping
 from servers.launch.specs import framework_of
 
@@ -56,6 +57,7 @@ class SuiteSettings:
     backend: str | None = None  # None: redis when one answers, else memory
     rabbitmq_url: str | None = None
     postgres_url: str | None = None
+    profile: str = "equal"  # the servers' profile (docs/idiomatic.md), for every run
 
 
 def node_reference_available() -> bool:
@@ -116,12 +118,15 @@ def _contenders(settings: SuiteSettings, out: TextIO) -> list[str]:
     return chosen
 
 
-def _applicable(chosen: list[str], backend: str, named: bool, out: TextIO) -> list[str]:
-    """The contenders that have a ``backend`` backplane; the others are said "not applicable"
-    (named ones are kept, so the scenario check refuses them with the reason: exit 2)."""
+def _applicable(
+    chosen: list[str], backend: str, named: bool, out: TextIO, profile: str = "equal"
+) -> list[str]:
+    """The contenders that have a ``backend`` backplane and run under ``profile``; the others
+    are said "not applicable" (named ones are kept, so the scenario check refuses them with the
+    reason: exit 2)."""
     kept = list(chosen or ALL_CONTENDERS)
     for contender in list(kept):
-        refused = backend_unsupported(contender, backend)
+        refused = backend_unsupported(contender, backend) or profile_unsupported(contender, profile)
         if refused is not None and not named:
             print(f"suite: {refused}", file=out)
             kept.remove(contender)
@@ -135,7 +140,8 @@ def _calibration(
         return Calibration.given_capacity(settings.capacity)
     # the Python contenders chosen, on whichever ASGI server (sio-hypercorn is calibrated)
     python = [c for c in chosen if framework_of(c) in CALIBRATED] or list(CALIBRATED)
-    calibration = calibrate(python, CalibrationOptions(backend=backend), options, out)
+    ramp = CalibrationOptions(backend=backend, profile=settings.profile)
+    calibration = calibrate(python, ramp, options, out)
     calibration_doc.write(
         settings.out_dir / "calibration.json", calibration_doc.new(calibration.as_dict())
     )
@@ -146,6 +152,7 @@ def suite_overrides(settings: SuiteSettings, backend: str, chosen: Sequence[str]
     """What the suite changes in each standard scenario: its loads, steps, arrivals, length."""
     level_s, warmup_s = (3.0, 1.0) if settings.quick else (10.0, 2.0)
     cli: dict[str, Any] = {"backend.kind": backend, **stepped(settings.levels, level_s, warmup_s)}
+    cli["profile"] = settings.profile
     # Evenly spaced sends, as in the calibration: a short step gets exactly its share (fanout's
     # steps carry only a few broadcasts, which Poisson gaps would leave to chance).
     cli["traffic.arrival"] = "uniform"
@@ -170,7 +177,12 @@ def run_suite(settings: SuiteSettings, out: TextIO = sys.stdout) -> int:
     else:
         backend = settings.backend
         url = settings.redis_url or os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
-    chosen = _applicable(_contenders(settings, out), backend, bool(settings.contenders), out)
+    if settings.profile not in PROFILES:
+        print(f"error: --profile should be one of {', '.join(PROFILES)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    chosen = _applicable(
+        _contenders(settings, out), backend, bool(settings.contenders), out, settings.profile
+    )
     cli = suite_overrides(settings, backend, chosen)
     files = [ROOT / "scenarios" / f"{name}.yaml" for name in settings.scenarios]
     try:  # bad input is found before a minute of calibration, not after

@@ -58,6 +58,7 @@ def setup_table(names: Sequence[str], docs: Sequence[Document]) -> Table:
         ("backend", settings.get("backend_note") or s["backend"]["kind"]),
         ("instances", str(s.get("instances", 1))),
         ("persistence", "on" if s.get("persistence", {}).get("enabled") else "off"),
+        ("profile", profile_text(s)),
         ("ASGI server (uvicorn)", ", ".join(f"{k}={v}" for k, v in asgi.items())),
         ("server settings", ", ".join(
             f"{k}={server[k]}" for k in (
@@ -70,6 +71,14 @@ def setup_table(names: Sequence[str], docs: Sequence[Document]) -> Table:
         ("CPU pinning", pinning_text(doc)),
     ]  # fmt: skip
     return Table.of(["setting", "value"], rows, numeric_from=2)
+
+
+def profile_text(scenario: dict[str, Any]) -> str:
+    """The servers' profile: results written before profiles existed ran the equal one."""
+    profile = str(scenario.get("profile", "equal"))
+    if profile == "idiomatic":
+        return "idiomatic: Django's ORM and tables for tokens and messages (docs/idiomatic.md)"
+    return f"{profile}: the same plain SQL storage and HMAC token on both servers"
 
 
 def pinning_text(doc: Document) -> str:

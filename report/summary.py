@@ -246,8 +246,11 @@ def build_report(named: Sequence[tuple[str, Document]], title: str | None = None
     method = base + tuple(m for k, m in EXTRA_METHOD.items() if k in kinds)
     if any(faults.has_faults(g.docs) for g in groups if g.kind == "result"):
         method += (FAULT_METHOD,)
+    profiles = sorted({str(d.get("scenario", {}).get("profile", "equal")) for _, d in named})
+    named_profile = f" (profile {', '.join(profiles)})" if profiles not in ([], ["equal"]) else ""
     return Report(
-        title=title or "python-socketio vs Django Channels: " + ", ".join(map(_short, groups)),
+        title=title
+        or "python-socketio vs Django Channels: " + ", ".join(map(_short, groups)) + named_profile,
         sources=tuple(n for n, _ in named),
         warnings=tuple(environment_warnings([(n, d) for n, d in named if "environment" in d])),
         sections=sections,

@@ -46,6 +46,7 @@ class CalibrationOptions:
     refine: bool = True
     latency_max_ms: float = LATENCY_MAX_MS
     connections: int = 100
+    profile: str = "equal"  # the servers' profile (docs/idiomatic.md): ramps run under it
 
 
 def ramp_scenario(
@@ -57,6 +58,7 @@ def ramp_scenario(
     backend: str,
     connections: int,
     geometric: bool,
+    profile: str = "equal",
 ) -> Scenario:
     """The echo shape offering ``low`` msgs/s rising to ``high`` over ``seconds``, after a
     one-second warm-up at ``low``: one linear ramp phase, or for a geometric ramp, linear
@@ -86,6 +88,7 @@ def ramp_scenario(
             "drain_s": 1.0,
             **({"grace_s": 2.0} if "grace_s" in Scenario.model_fields else {}),
             "repetitions": 1,
+            "profile": profile,
         }
     )
 
@@ -147,7 +150,7 @@ async def _ramp(
     scenario = ramp_scenario(
         contender,
         low, high, seconds, backend=options.backend, connections=options.connections,
-        geometric=geometric,
+        geometric=geometric, profile=options.profile,
     )  # fmt: skip
 
     def rate_at(t: float) -> float:
