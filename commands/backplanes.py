@@ -17,8 +17,8 @@ Exit status: 0 compared; 1 a run was invalid or partial, or no capacity could be
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -26,12 +26,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from commands.backplane_brokers import brokers_for
 from commands.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from documents import backplanes as backplanes_doc
 from loadgen.calibrate.ramp import CalibrationError, CalibrationOptions, calibrate
 from loadgen.measure import environment
 from loadgen.measure.broker_procs import broker_trees
-from loadgen.run.runner import DEFAULT_REDIS_URL, ROOT, RunError, RunOptions, run_scenario
+from loadgen.run.runner import ROOT, RunError, RunOptions, run_scenario
 from loadgen.scenario.model import Scenario
 from report.backplanes import render_html, render_markdown
 from report.backplanes_model import cell, not_applicable, verdicts
@@ -40,7 +41,7 @@ from servers.common.config import SHARED_BACKENDS, backend_unsupported
 from servers.idiomatic.profiles import PROFILES, profile_unsupported
 
 MEMBERS = 10  # per room: about half of a message's deliveries cross instances
-FRACTION = 0.25  # of the lowest capacity: below every pair's knee
+FRACTION = 0.5  # of the lowest capacity: below every pair's knee
 QUICK = {"connections": 100, "warmup_s": 1.0, "steady_s": 4.0, "ramp_s": 10, "refine_s": 6}
 FULL = {"connections": 200, "warmup_s": 2.0, "steady_s": 10.0, "ramp_s": 14, "refine_s": 8}
 
@@ -110,16 +111,6 @@ def latency_scenario(
     })  # fmt: skip
 
 
-def _urls(settings: BackplaneSettings) -> dict[str, str]:
-    from loadgen.run.runner import broker_urls
-
-    rabbitmq, postgres = broker_urls(
-        RunOptions(rabbitmq_url=settings.rabbitmq_url, postgres_url=settings.postgres_url)
-    )
-    redis = settings.redis_url or os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
-    return {"redis": redis, "rabbitmq": rabbitmq, "postgres": postgres}
-
-
 def _idle_cpu(backend: str, url: str, seconds: float) -> float | None:
     trees = broker_trees({backend: url})
     if backend not in trees:
@@ -167,7 +158,19 @@ def run_backplanes(settings: BackplaneSettings, out: TextIO = sys.stdout) -> int
         ["sio-node"] if node_reference_available() else []
     )
     matrix = pairs(settings.backends, contenders, settings.profile)
-    urls = _urls(settings)
+    with contextlib.ExitStack() as stack:
+        urls, how = brokers_for(settings, stack, out)
+        return _compare(settings, contenders, matrix, urls, how, out)
+
+
+def _compare(
+    settings: BackplaneSettings,
+    contenders: list[str],
+    matrix: list[tuple[str, str, str | None]],
+    urls: dict[str, str],
+    how: dict[str, str],
+    out: TextIO,
+) -> int:
     for backend in settings.backends:  # a broker that is down: one line, before anything runs
         for kind in dict.fromkeys((backend, "redis")):
             if (why := broker_problem(kind, urls[kind])) is not None:
@@ -224,7 +227,7 @@ def run_backplanes(settings: BackplaneSettings, out: TextIO = sys.stdout) -> int
         load={"fraction": settings.fraction, "base": weakest, "base_msgs_per_s": base,
               "deliveries_per_s": deliveries, "msgs_per_s": deliveries / MEMBERS,
               "members_per_room": MEMBERS, "connections": shape["connections"]},
-        settings={"quick": settings.quick, "profile": settings.profile,
+        settings={"quick": settings.quick, "profile": settings.profile, "brokers": how,
                   "capacity_method": "capacity given" if settings.capacity else (
                       f"capacity: calibration ramp, geometric {shape['ramp_s']} s then linear "
                       f"{shape['refine_s']} s, echo shape, one instance")},

@@ -113,14 +113,30 @@ def notes(doc: Mapping[str, Any]) -> list[str]:
         "members are the rest), timed like every delivery from the intended send time.",
         "Broker: the backplane broker's whole process tree (redis-server; RabbitMQ's beam.smp; "
         "the PostgreSQL postmaster and every backend) sampled once a second during the "
-        "common-load run. These brokers are machine-wide, shared with other work: the figure is "
-        "the whole broker's, taken under the measurement lock, with the broker's idle CPU "
-        "measured just before beside it. RabbitMQ and PostgreSQL runs also keep presence in "
-        "Redis (the same on every backplane, not counted here).",
+        "common-load run, with its idle CPU measured just before beside it. "
+        + brokers_text(settings.get("brokers") or {})
+        + " RabbitMQ and PostgreSQL runs also keep presence in Redis (the same on every "
+        "backplane, not counted here).",
         "Late is not lost: a saturated pair is said so with the rate it served; its latency is "
         "not compared. One run per pair: a same-machine first look, not a significance test.",
     ]
     return out
+
+
+def brokers_text(how: Mapping[str, str]) -> str:
+    """Which brokers the figures are of: private ones carry only the comparison's traffic; a
+    shared one's figure is the whole broker's, taken under the measurement lock."""
+    if not how:
+        return "Brokers: not recorded."
+    said = "; ".join(f"{NAMES.get(k, k)}: {v}" for k, v in how.items())
+    shared = any("shared" in v for v in how.values())
+    tail = (
+        " A shared broker's figure is the whole broker's (other work's included), taken under "
+        "the measurement lock."
+        if shared
+        else ""
+    )
+    return f"Brokers: {said}.{tail}"
 
 
 def render_markdown(doc: Mapping[str, Any]) -> str:

@@ -30,7 +30,7 @@ def test_two_backplanes_compared_in_quick_mode(
     (path,) = tmp_path.glob("backplanes-*.json")
     doc = backplanes_doc.load(path)
     cells = {c["backend"]: c for c in doc["cells"]}
-    assert set(cells) == {"redis", "rabbitmq"} and doc["load"]["deliveries_per_s"] == 200.0
+    assert set(cells) == {"redis", "rabbitmq"} and doc["load"]["deliveries_per_s"] == 400.0
     for backend, c in cells.items():
         assert c["applicable"] and c["capacity"]["given"], c
         latency = c["latency"]
