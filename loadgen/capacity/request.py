@@ -104,8 +104,12 @@ def prepare(request: CapacityRequest, contenders: tuple[str, ...]) -> SearchPlan
     problems = settings.problems()
     if problems:
         raise BadInputError("bad search settings: " + "; ".join(problems))
+    # Devices: a kept server's MQTT bridge stays subscribed to the shared subscription, so the
+    # broker would hand it every other message of another contender's step (measured: served
+    # 50 %). With several contenders, each step starts its servers.
+    reuse = request.reuse_servers and (base.devices is None or len(chosen) == 1)
     plan = SearchPlan(base, str(request.scenario), slo, dimension, chosen, settings,
-                request.warmup_s, request.step_s, request.reuse_servers)  # fmt: skip
+                request.warmup_s, request.step_s, reuse)  # fmt: skip
     for load in (settings.min_load, settings.start, settings.max_load):
         try:
             plan.scenario(load)

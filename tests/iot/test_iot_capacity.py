@@ -9,6 +9,7 @@ from pathlib import Path
 from commands.capacity import CapacityRequest, run_capacity
 from commands.exit_codes import EXIT_BAD_INPUT
 from loadgen.capacity.model import parse_slo, scenario_at, unit_of
+from loadgen.capacity.request import prepare
 from loadgen.plan.build import build_plan
 from loadgen.run.runner import RunOptions
 from loadgen.scenario.load import load_scenario
@@ -52,3 +53,13 @@ def test_a_broker_that_is_down_is_exit_2_before_any_step(redis_url: str) -> None
     code, said = capacity(mqtt_url=url, redis_url=redis_url)  # Redis is up: the broker is not
     assert code == EXIT_BAD_INPUT
     assert url in said and "mosquitto" in said
+
+
+def test_devices_searched_side_by_side_start_their_servers_every_step() -> None:
+    """A kept server's bridge stays subscribed to the shared subscription: the broker would
+    hand it half of another contender's messages."""
+    request = CapacityRequest(IOT, "p99_ms<250,loss==0")
+    assert not prepare(request, ("sio", "channels")).reuse_servers
+    assert prepare(request, ("channels",)).reuse_servers  # alone, nothing else subscribes
+    chat = CapacityRequest(ROOT / "scenarios" / "capacity.yaml", "p99_ms<50")
+    assert prepare(chat, ("sio", "channels")).reuse_servers
