@@ -21,6 +21,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,18 @@ from servers.launch.private import PrivateServer, PrivateServerError
 from servers.launch.process import free_port
 
 PG_USER = "postgres"  # the database role, and the system user when running as root
+
+
+def amqp_ping(host: str, port: int, timeout: float = 1.0) -> bool:
+    """True when an AMQP 0-9-1 broker answers the protocol header with Connection.Start (a
+    method frame): a raw socket, so that the attempts while it boots log nothing."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(b"AMQP\x00\x00\x09\x01")
+            frame = sock.recv(1)
+    except OSError:
+        return False
+    return frame == b"\x01"
 
 
 def rabbitmq_script() -> str | None:
@@ -86,7 +99,8 @@ class RabbitMQServer(PrivateServer):
         return [self.script]
 
     def ready(self) -> bool:
-        return probe_rabbitmq(self.url, timeout=1.0) is None
+        """It answers AMQP, then a client logs in (guest, vhost ``/``)."""
+        return amqp_ping(self.host, self.port) and probe_rabbitmq(self.url, timeout=5.0) is None
 
 
 class PostgresServer(PrivateServer):

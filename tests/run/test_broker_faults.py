@@ -1,0 +1,124 @@
+"""A RabbitMQ or PostgreSQL restart mid-run (``broker_restart``): the run starts a private broker
+on free ports, stops and starts it, records the outage, and leaves no process behind.
+
+One run per broker (module fixtures), read by several tests. What the libraries do after the
+restart is measured, not assumed: python-socketio's aio-pika manager and channels_rabbitmq
+deliver again; channels_postgres 1.1.4 does not (its LISTEN task ends with the connection and
+is never started again: docs/backplanes.md), which the strict xfail below keeps visible.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from tests.conftest import TIMING
+from tests.run.test_bench_run import assert_all_gone, bench, cmdline, descendants, result_of
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, TIMING]
+
+SCENARIO = """
+name: fault-{broker}-test
+contenders: {contenders}
+backend: {{kind: {broker}}}
+instances: 2
+connections: {{count: 20, ramp_up_s: 0.5}}
+rooms: {{count: 2, members_per_room: 10}}
+traffic: {{total_rate: 40, message_bytes: 64, arrival: uniform}}
+phases:
+  - {{name: steady, kind: steady, duration_s: {duration}}}
+drain_s: 2
+faults:
+  - {{at_s: 3, action: broker_restart, restart_after_s: 1}}
+"""
+CONTENDERS = {"rabbitmq": "[sio, channels]", "postgres": "[channels]"}
+OWN_BROKER = {"rabbitmq": "beam.smp", "postgres": "bin/postgres -D"}  # in its command line
+DURATION_S = 18
+# After the broker is back: reconnect backoffs (aio-pika's robust connection retries every
+# 5 s, python-socketio's listener 1 s, 2 s, ...; clients 1, 2, 4 s) before deliveries resume.
+RECOVERY_S = 8.0
+
+
+def run_with_restart(broker: str, tmp_path: Path, redis_url: str) -> dict[str, Any]:
+    scenario = tmp_path / f"fault-{broker}.yaml"
+    scenario.write_text(
+        SCENARIO.format(broker=broker, contenders=CONTENDERS[broker], duration=DURATION_S)
+    )
+    proc = bench("run", str(scenario), "--out", str(tmp_path), env={"REDIS_URL": redis_url})
+    seen: list[psutil.Process] = []
+    while proc.poll() is None:
+        seen.extend(p for p in descendants(proc.pid) if p not in seen and cmdline(p))
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=0.5)
+    output = proc.stdout.read() if proc.stdout else ""
+    assert proc.returncode in (0, 1), output  # 1: a busy machine may flag a run invalid
+    assert any(OWN_BROKER[broker] in cmdline(p) for p in seen), f"no private {broker} was seen"
+    assert_all_gone(seen)  # servers, workers and the private broker
+    doc: dict[str, Any] = result_of(output)
+    return doc
+
+
+@pytest.fixture(scope="module")
+def rabbitmq_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> dict[str, Any]:
+    return run_with_restart("rabbitmq", tmp_path_factory.mktemp("rabbitmq"), redis_url)
+
+
+@pytest.fixture(scope="module")
+def postgres_run(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> dict[str, Any]:
+    return run_with_restart("postgres", tmp_path_factory.mktemp("postgres"), redis_url)
+
+
+def assert_outage_recorded(doc: dict[str, Any], broker: str) -> None:
+    assert doc["status"] == "complete", doc["partial_reasons"]
+    for run in doc["runs"]:
+        actions = [e["action"] for e in run["fault_events"]]
+        assert actions == [f"{broker}_stop", f"{broker}_start"], (run["contender"], actions)
+        [recovery] = run["recovery"]
+        assert recovery["fault"] == f"{broker}_stop"
+        assert recovery["never_back"] == 0, (run["contender"], recovery)
+        assert isinstance(run["lost_by_second"], dict)
+
+
+def delivered_after(run: dict[str, Any]) -> tuple[list[int], dict[str, int]]:
+    """The planned seconds from RECOVERY_S after the broker was back to the end, and the
+    deliveries lost in them."""
+    back = next(e["t"] for e in run["fault_events"] if e["action"].endswith("_start"))
+    seconds = list(range(int(back + RECOVERY_S) + 1, DURATION_S))
+    lost = {s: n for s, n in run["lost_by_second"].items() if int(s) in seconds}
+    return seconds, lost
+
+
+def test_rabbitmq_restart_is_recorded(rabbitmq_run: dict[str, Any]) -> None:
+    assert_outage_recorded(rabbitmq_run, "rabbitmq")
+
+
+def test_both_frameworks_deliver_again_after_a_rabbitmq_restart(
+    rabbitmq_run: dict[str, Any],
+) -> None:
+    for run in rabbitmq_run["runs"]:
+        seconds, lost = delivered_after(run)
+        assert seconds, f"{run['contender']}: RabbitMQ came back too late in the run to judge"
+        assert lost == {}, f"{run['contender']} still lost deliveries after the restart: {lost}"
+
+
+def test_postgres_restart_is_recorded(postgres_run: dict[str, Any]) -> None:
+    assert_outage_recorded(postgres_run, "postgres")
+    [run] = postgres_run["runs"]
+    assert run["lost_by_second"], "a PostgreSQL outage lost nothing: was the broker restarted?"
+    seconds, _ = delivered_after(run)
+    assert seconds, "PostgreSQL came back too late in the run to judge what followed"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="channels_postgres 1.1.4 never restarts its LISTEN task after the connection breaks",
+)
+def test_channels_delivers_again_after_a_postgres_restart(postgres_run: dict[str, Any]) -> None:
+    [run] = postgres_run["runs"]
+    _, lost = delivered_after(run)
+    assert lost == {}, f"channels still lost deliveries after the restart: {lost}"
