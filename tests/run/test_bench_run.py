@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -36,6 +38,48 @@ def bench(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str
 
 def _sigint_default() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+class Output:
+    """A running bench's output, read as it comes, so that a test can wait for a line (the
+    run's start) instead of sleeping a fixed time that a loaded machine may outlast."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self.lines.append("")  # end of output
+            self._changed.notify_all()
+
+    def wait_for(self, pattern: str, timeout: float) -> bool:
+        """Whether a line matching ``pattern`` came within ``timeout`` seconds."""
+        found = re.compile(pattern)
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: any(found.search(ln) for ln in self.lines) or "" in self.lines, timeout
+            ) and any(found.search(ln) for ln in self.lines)
+
+    def text(self, timeout: float) -> str:
+        """All of it, once bench has exited (within ``timeout`` seconds)."""
+        self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=TIMEOUT)
+        return "".join(self.lines)
+
+
+def started(contender: str) -> str:
+    """A progress line of ``contender``'s run: the first comes when its start is scheduled,
+    servers ready and clients connected (loadgen/run/progress.py)."""
+    return rf"^\s+{re.escape(contender)}\s+\[[#-]+\]"
 
 
 def result_of(output: str) -> dict:
@@ -121,7 +165,7 @@ connections: {{count: 20, ramp_up_s: 0.2}}
 rooms: {{count: 2, members_per_room: 10}}
 traffic: {{total_rate: 100, message_bytes: 64}}
 phases:
-  - {{name: steady, kind: steady, duration_s: 6}}
+  - {{name: steady, kind: steady, duration_s: 4}}
 drain_s: 1
 """
 
@@ -133,20 +177,15 @@ def test_server_killed_mid_run_counts_loss_keeps_partial_result_and_leaves_nothi
     scenario = tmp_path / "killed.yaml"
     scenario.write_text(KILLED.format(contender=contender))
     proc = bench("run", str(scenario), "--out", str(tmp_path), env={"REDIS_URL": redis_url})
-    started: list[psutil.Process] = []
-    victim = None
-    deadline = time.monotonic() + 6 * TIMEOUT
-    while victim is None and time.monotonic() < deadline:
-        started = descendants(proc.pid)
-        workers = [p for p in started if "loadgen.run.worker" in cmdline(p)]
-        servers = [p for p in started if "uvicorn" in cmdline(p)]
-        if workers and len(servers) == 2:
-            time.sleep(3.0)  # well inside the 6 s phase
-            victim = servers[1]
-            victim.kill()
-        time.sleep(0.1)
-    assert victim is not None, "the run never started its servers and workers"
-    output, _ = proc.communicate(timeout=120)
+    output_so_far = Output(proc)
+    assert output_so_far.wait_for(started(contender), 12 * TIMEOUT), "the run never started"
+    time.sleep(1.0)  # about 0.7 s into the 4 s phase: deliveries flow to both instances
+    spawned = descendants(proc.pid)
+    servers = [p for p in spawned if "uvicorn" in cmdline(p)]
+    assert len(servers) == 2 and any("loadgen.run.worker" in cmdline(p) for p in spawned)
+    victim = servers[1]
+    victim.kill()
+    output = output_so_far.text(timeout=120)
     assert proc.returncode == 1, output
     doc = result_of(output)
     assert doc["status"] == "partial"
@@ -154,26 +193,23 @@ def test_server_killed_mid_run_counts_loss_keeps_partial_result_and_leaves_nothi
     overall = doc["runs"][0]["overall"]
     assert overall["loss"] > 0
     assert overall["dropped"] > 0
-    assert_all_gone(started)
+    assert_all_gone(spawned)
 
 
 def test_ctrl_c_keeps_what_was_measured_and_stops_everything(tmp_path: Path) -> None:
     proc = bench(
         "run", "scenarios/echo.yaml", "--smoke", "--duration", "30", "--out", str(tmp_path)
     )
-    started: list[psutil.Process] = []
-    deadline = time.monotonic() + 6 * TIMEOUT
-    while time.monotonic() < deadline:
-        started = descendants(proc.pid)
-        if any("loadgen.run.worker" in cmdline(p) for p in started):
-            break
-        time.sleep(0.1)
-    time.sleep(4.0)
+    output_so_far = Output(proc)
+    assert output_so_far.wait_for(started("sio"), 12 * TIMEOUT), "the run never started"
+    time.sleep(1.5)  # about 0.7 s into the measured phase, after the 0.5 s warm-up
+    spawned = descendants(proc.pid)
+    assert any("loadgen.run.worker" in cmdline(p) for p in spawned)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does to the foreground group
-    output, _ = proc.communicate(timeout=60)
+    output = output_so_far.text(timeout=60)
     assert proc.returncode == 1, output
     doc = result_of(output)
     assert doc["status"] == "partial"
     assert any("interrupted" in r for r in doc["partial_reasons"])
     assert doc["runs"] and doc["runs"][0]["overall"]["acked"] > 0
-    assert_all_gone(started)
+    assert_all_gone(spawned)

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, TIMING]
 
 ECHO = """
 name: overload-{name}
-connections: {{count: 20, ramp_up_s: 1}}
+connections: {{count: 20, ramp_up_s: 0.3}}
 rooms: {{count: 20, members_per_room: 1}}
 traffic: {{total_rate: {rate}, message_bytes: 64}}
 phases:
