@@ -135,17 +135,28 @@ def _module(item: pytest.Item) -> str:
 # run was judged load-generator bound (sent 37-153 ms late). (xdist's own `--dist loadgroup`
 # does not group under pytest 9.2: it renames `item._nodeid`, which pytest no longer reads.)
 WHOLE_RUNS = "tests/run/"
+# The modules with a heavy test join that unit, after the whole runs (heavy sorts after timed):
+# on the other worker a heavy test waited for the whole run in progress (up to a minute, the
+# fault runs) and then held the whole-run worker as long again; run in between whole runs it
+# waits for nothing, and by then the other worker is on the free modules that may run beside it.
+# The locks below still keep heavy and timed apart; a heavy module not listed only costs time.
+HEAVY_MODULES = (
+    "tests/contract/test_cross_instance.py",
+    "tests/hostile/test_slow_reader.py",
+    "tests/report/test_html_chromium.py",
+)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Under ``--dist loadscope``: modules stay whole, and tests/run is one unit."""
+    """Under ``--dist loadscope``: modules stay whole; tests/run and the heavy modules are
+    one unit."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     class WholeRunsTogether(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
-            if nodeid.startswith(WHOLE_RUNS):
+            if nodeid.startswith(WHOLE_RUNS) or nodeid.split("::", 1)[0] in HEAVY_MODULES:
                 return WHOLE_RUNS
             scope: str = super()._split_scope(nodeid)
             return scope
