@@ -9,16 +9,14 @@ is never started again: docs/backplanes.md), which the strict xfail below keeps 
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from tests.conftest import TIMING
-from tests.run.test_bench_run import assert_all_gone, bench, cmdline, descendants, result_of
+from tests.run.test_bench_run import assert_all_gone, cmdline, result_of
+from tests.run.test_faults import run_watched
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, TIMING]
 
@@ -49,14 +47,8 @@ def run_with_restart(broker: str, tmp_path: Path, redis_url: str) -> dict[str, A
     scenario.write_text(
         SCENARIO.format(broker=broker, contenders=CONTENDERS[broker], duration=DURATION_S)
     )
-    proc = bench("run", str(scenario), "--out", str(tmp_path), env={"REDIS_URL": redis_url})
-    seen: list[psutil.Process] = []
-    while proc.poll() is None:
-        seen.extend(p for p in descendants(proc.pid) if p not in seen and cmdline(p))
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=0.5)
-    output = proc.stdout.read() if proc.stdout else ""
-    assert proc.returncode in (0, 1), output  # 1: a busy machine may flag a run invalid
+    returncode, output, seen = run_watched(scenario, tmp_path, redis_url)
+    assert returncode in (0, 1), output  # 1: a busy machine may flag a run invalid
     assert any(OWN_BROKER[broker] in cmdline(p) for p in seen), f"no private {broker} was seen"
     assert_all_gone(seen)  # servers, workers and the private broker
     doc: dict[str, Any] = result_of(output)

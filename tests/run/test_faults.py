@@ -38,19 +38,27 @@ BACK_WITHIN_S = 15.0
 LAYER_RECOVERY_S = 5.0
 
 
-@pytest.mark.parametrize("name", sorted(FAULTS))
-def test_fault_recovery_for_each_contender(name: str, tmp_path: Path, redis_url: str) -> None:
-    scenario = tmp_path / f"fault-{name}.yaml"
-    scenario.write_text(SCENARIO.format(name=name, fault=FAULTS[name]))
-    proc = bench("run", str(scenario), "--out", str(tmp_path), env={"REDIS_URL": redis_url})
+def run_watched(
+    scenario: Path, out: Path, redis_url: str
+) -> tuple[int | None, str, list[psutil.Process]]:
+    """``bench run`` to its end: its exit status, its output, and every process it started
+    (seen while it ran, to check that none is left)."""
+    proc = bench("run", str(scenario), "--out", str(out), env={"REDIS_URL": redis_url})
     seen: list[psutil.Process] = []
     while proc.poll() is None:
         seen.extend(p for p in descendants(proc.pid) if p not in seen and cmdline(p))
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=0.5)
-    output = proc.stdout.read() if proc.stdout else ""
+    return proc.returncode, proc.stdout.read() if proc.stdout else "", seen
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_fault_recovery_for_each_contender(name: str, tmp_path: Path, redis_url: str) -> None:
+    scenario = tmp_path / f"fault-{name}.yaml"
+    scenario.write_text(SCENARIO.format(name=name, fault=FAULTS[name]))
+    returncode, output, seen = run_watched(scenario, tmp_path, redis_url)
     # exit 1 may only mean a busy machine flagged a run loadgen_bound; recovery is the point
-    assert proc.returncode in (0, 1), output
+    assert returncode in (0, 1), output
     doc = result_of(output)
     assert doc["status"] == "complete", doc["partial_reasons"]
     for run in doc["runs"]:
