@@ -51,7 +51,7 @@ def redis_url() -> Iterator[str]:
     try:
         yield server.url
     finally:
-        server.stop()
+        server.close()  # and its files
 
 
 @pytest.fixture(scope="session")

@@ -21,4 +21,4 @@ def mqtt_url() -> Iterator[str]:
     try:
         yield broker.url
     finally:
-        broker.stop()
+        broker.close()  # and its files
