@@ -113,9 +113,15 @@ def capacity_words(contender: str, cells: Sequence[Mapping[str, Any]]) -> str | 
     ranked = sorted(measured, key=lambda x: -x[1])
     best, best_rate, best_bound = ranked[0]
     at_least = {"above": "at least ", "below": "at most "}
+
+    def versus(rate: float, bound: object) -> str:
+        if bound == "above":  # a lower bound below the best: how far apart is not known
+            return "a lower bound: no ratio"
+        ratio = _ratio_words(rate, best_rate)
+        return f"at least {ratio} less" if best_bound == "above" else f"{ratio} less"
+
     rest = "; ".join(
-        f"{NAMES.get(b, b)} {at_least.get(str(bound), '')}{rate:,.0f} "
-        f"({_ratio_words(rate, best_rate)} less)"
+        f"{NAMES.get(b, b)} {at_least.get(str(bound), '')}{rate:,.0f} ({versus(rate, bound)})"
         for b, rate, bound in ranked[1:]
     )
     top = f"{NAMES.get(best, best)}, {at_least.get(str(best_bound), '')}{best_rate:,.0f} msgs/s"

@@ -47,6 +47,7 @@ class CalibrationOptions:
     latency_max_ms: float = LATENCY_MAX_MS
     connections: int = 100
     profile: str = "equal"  # the servers' profile (docs/idiomatic.md): ramps run under it
+    refine_span: tuple[float, float] = REFINE  # the refining ramp's range around the estimate
 
 
 def ramp_scenario(
@@ -196,9 +197,12 @@ async def _calibrate_one(
     stages = [stage]
     if options.refine and knee.bounded != "above":
         if knee.bounded == "knee":
-            low, high = knee.capacity * REFINE[0], knee.capacity * REFINE[1]
+            low, high = (
+                knee.capacity * options.refine_span[0],
+                knee.capacity * options.refine_span[1],
+            )
         else:  # overrun from the first second: look below the start
-            low, high = options.start_rate / 8, options.start_rate * REFINE[1]
+            low, high = options.start_rate / 8, options.start_rate * options.refine_span[1]
         knee, stage = await _ramp(
             contender, low, high, options.refine_s, False, options, run_options
         )
@@ -233,11 +237,12 @@ def calibrate(
     started = time.monotonic()
     cal_options = dataclasses.replace(run_options, out_dir=run_options.out_dir / "calibration")
     capacities = [asyncio.run(_calibrate_one(c, options, cal_options, out)) for c in contenders]
+    low, high = options.refine_span
     return Calibration(
         capacities=tuple(capacities),
         method=(
             f"geometric ramp {options.start_rate:g}-{options.max_rate:g} msgs/s over "
-            f"{options.ramp_s} s, then linear {REFINE[0]:g}-{REFINE[1]:g}x over "
+            f"{options.ramp_s} s, then linear {low:g}-{high:g}x over "
             f"{options.refine_s} s; knee: served >= 95 % of offered over 2 s and per-second "
             f"p99 <= {options.latency_max_ms:g} ms"
         ),

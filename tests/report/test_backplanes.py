@@ -99,8 +99,11 @@ def test_broker_figures_cover_the_measured_seconds_only() -> None:
 def test_words_say_which_backplane_is_faster_and_by_how_much() -> None:
     said = verdicts(["sio", "channels"], _doc()["cells"])
     assert (
-        "sio: highest capacity on Redis, 1,000 msgs/s; RabbitMQ at least 500 (2.0x less)." in said
+        "sio: highest capacity on Redis, 1,000 msgs/s; RabbitMQ at least 500 "
+        "(a lower bound: no ratio)." in said
     )
+    capacity = next(w for w in said if w.startswith("channels: highest capacity"))
+    assert "RabbitMQ 250 (1.2x less); PostgreSQL 200 (1.5x less)" in capacity
     assert "sio: lowest p99 on Redis, 8.0 ms; RabbitMQ 24.0 ms (3.0x higher)." in said
     saturated = next(w for w in said if w.startswith("channels: lowest p99"))
     assert "RabbitMQ saturated: served 380 of 500 deliveries/s (76 %)" in saturated
