@@ -110,6 +110,7 @@ MODULE_SECONDS = {
     "tests/run/test_overload.py": 85,
     "tests/run/test_calibrate.py": 85,
     "tests/run/test_remote_workers.py": 40,
+    "tests/run/test_backplanes.py": 20,
     "tests/hostile/test_robustness_run.py": 40,
     "tests/contract/test_chat_contract.py": 40,
     "tests/hostile/test_slow_reader.py": 30,
