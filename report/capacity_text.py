@@ -21,13 +21,18 @@ COLUMNS = (
     ("valid", "valid", "{}"),
     ("servers", "server", "{}"),
 )
+# Devices' publishes get no ack, so a devices search shows the deliveries served instead.
+DELIVERIES = ("del/s", "served_deliveries_per_s", "{:.0f}")
 
 
 def render(document: Mapping[str, Any]) -> str:
     """The printed summary: every step, each contender's maximum, the ratio."""
     search = document["search"]
     unit = search["unit"]
-    headers = [f"load {unit}" if key == "load" else title for title, key, _ in COLUMNS]
+    columns: tuple[tuple[str, str, str], ...] = COLUMNS
+    if (document.get("scenario") or {}).get("devices"):  # publishes are not acked
+        columns = tuple(DELIVERIES if c[1] == "msgs_per_s" else c for c in COLUMNS)
+    headers = [f"load {unit}" if key == "load" else title for title, key, _ in columns]
     rows: list[list[str]] = []
     disturbed = 0
     for name, entry in document["contenders"].items():
@@ -36,7 +41,7 @@ def render(document: Mapping[str, Any]) -> str:
             if step.get("disturbed"):
                 row["outcome"] = f"{step.get('outcome')} *"
                 disturbed += 1
-            rows.append([cell(fmt, row.get(key)) for _, key, fmt in COLUMNS])
+            rows.append([cell(fmt, row.get(key)) for _, key, fmt in columns])
     slo = ", ".join(document["slo"])
     lines = [
         f"capacity of {document['scenario']['name']} by {search['dimension']}  "

@@ -13,6 +13,7 @@ from loadgen.capacity.request import prepare
 from loadgen.plan.build import build_plan
 from loadgen.run.runner import RunOptions
 from loadgen.scenario.load import load_scenario
+from report.capacity_text import render
 from servers.launch.process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,3 +64,19 @@ def test_devices_searched_side_by_side_start_their_servers_every_step() -> None:
     assert prepare(request, ("channels",)).reuse_servers  # alone, nothing else subscribes
     chat = CapacityRequest(ROOT / "scenarios" / "capacity.yaml", "p99_ms<50")
     assert prepare(chat, ("sio", "channels")).reuse_servers
+
+
+def test_the_printed_steps_of_a_devices_search_show_deliveries_not_acks() -> None:
+    step = {"index": 1, "load": 80.0, "outcome": "pass", "p50_ms": 42.0, "p99_ms": 240.0,
+            "msgs_per_s": 0.0, "served_deliveries_per_s": 396.3, "served_ratio": 1.0,
+            "loss": 0, "valid": True, "server": "started"}  # fmt: skip
+    doc = {
+        "search": {"unit": "msgs/s", "dimension": "rate"}, "slo": ["p99_ms < 250"],
+        "status": "complete", "comparison": "",
+        "scenario": {"name": "iot-dashboard", "devices": {"count": 1000, "qos": 0}},
+        "contenders": {"channels": {"steps": [step], "search_s": 20.0,
+                                    "maximum": {"text": "at least 80 msgs/s"}}},
+    }  # fmt: skip
+    header, row = render(doc).splitlines()[1:3]
+    assert "del/s" in header.split() and header.split().count("msgs/s") == 1  # the load's
+    assert "396" in row.split()
