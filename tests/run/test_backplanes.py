@@ -44,3 +44,23 @@ def test_two_backplanes_compared_in_quick_mode(
     assert "# Backplane comparison" in report and "| RabbitMQ |" in report
     assert (tmp_path / path.stem / "report.html").read_text().startswith("<!DOCTYPE html>")
     assert f"comparison: {path}" in text
+
+
+def test_suite_runs_under_the_idiomatic_profile_and_the_report_names_it(tmp_path: Path) -> None:
+    from commands.suite import SuiteSettings, run_suite
+    from documents import result as result_doc
+
+    settings = SuiteSettings(
+        quick=True, out_dir=tmp_path, redis_url="redis://127.0.0.1:1", contenders=("sio",),
+        capacity=200.0, scenarios=("echo",), levels=(0.25,), profile="idiomatic",
+    )  # fmt: skip
+    assert run_suite(settings, io.StringIO()) in (0, 1)  # 1: judged invalid on a loaded machine
+    (result,) = tmp_path.glob("echo-*.json")
+    doc = result_doc.load(result)
+    assert doc["scenario"]["profile"] == "idiomatic"
+    assert doc["settings"]["server"]["profile"] == "idiomatic"
+    run = doc["runs"][0]
+    assert run["connected"] == run["connections"] > 0  # every client's token was seeded
+    (page,) = tmp_path.glob("report-*/report.html")
+    text = page.read_text()
+    assert "(profile idiomatic)" in text and "idiomatic: Django&#x27;s ORM" in text
