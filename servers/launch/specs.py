@@ -200,42 +200,28 @@ def server_spec(
     )  # fmt: skip
 
 
+# On SIGTERM uvicorn waits for every WebSocket's close handshake: a peer that never reads held
+# it until the launcher's SIGKILL 5 s later. After this, uvicorn cancels what is left and exits.
+UVICORN_SHUTDOWN_S = 2
+
+
 def _uvicorn_argv(
     python: str, app: str, host: str, port: int, config: ServerConfig, asgi: AsgiSettings
 ) -> tuple[str, ...]:
     return (
-        python,
-        "-m",
-        "uvicorn",
-        app,
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--loop",
-        asgi.loop,
-        "--http",
-        GUARDED_HTTPTOOLS if asgi.http == "httptools" else asgi.http,
-        "--ws",
-        asgi.ws,
-        "--ws-max-size",
-        str(config.frame_limit_bytes),
-        "--ws-per-message-deflate",
-        str(config.ws_per_message_deflate).lower(),
-        "--ws-ping-interval",
-        str(asgi.ws_ping_interval),
-        "--ws-ping-timeout",
-        str(asgi.ws_ping_timeout),
-        "--backlog",
-        str(asgi.backlog),
-        "--timeout-keep-alive",
-        str(asgi.timeout_keep_alive_s),
-        "--lifespan",
-        "off",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    )
+        python, "-m", "uvicorn", app, "--host", host, "--port", str(port),
+        "--loop", asgi.loop,
+        "--http", GUARDED_HTTPTOOLS if asgi.http == "httptools" else asgi.http,
+        "--ws", asgi.ws,
+        "--ws-max-size", str(config.frame_limit_bytes),
+        "--ws-per-message-deflate", str(config.ws_per_message_deflate).lower(),
+        "--ws-ping-interval", str(asgi.ws_ping_interval),
+        "--ws-ping-timeout", str(asgi.ws_ping_timeout),
+        "--backlog", str(asgi.backlog),
+        "--timeout-keep-alive", str(asgi.timeout_keep_alive_s),
+        "--timeout-graceful-shutdown", str(UVICORN_SHUTDOWN_S),
+        "--lifespan", "off", "--no-access-log", "--log-level", "warning",
+    )  # fmt: skip
 
 
 def _daphne_argv(
