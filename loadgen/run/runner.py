@@ -6,7 +6,7 @@ import dataclasses
 import os
 import sys
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,11 +24,11 @@ from loadgen.run.metrics_http import with_live_figures
 from loadgen.run.outcome import RunOutcome
 from loadgen.run.progress import Progress
 from loadgen.run.server_pool import ServerPool
+from loadgen.run.settings import run_settings
 from loadgen.scenario.load import Scenario, scenario_hash
 from loadgen.scenario.resolve import dump
 from servers.common.brokers import broker_problem
 from servers.common.config import DEFAULT_POSTGRES_URL, DEFAULT_RABBITMQ_URL, ServerConfig
-from servers.common.redis_pool import pool_options
 from servers.common.telemetry import DEFAULT_MQTT_URL
 from servers.launch import AsgiSettings
 from servers.launch.mqtt_broker import broker_problem as mqtt_problem
@@ -243,19 +243,11 @@ async def _run_scenario(
         run_dir.mkdir(parents=True, exist_ok=True)
         config = server_config(scenario, options, redis_url, run_dir, tag, contender)
         if not document["settings"]:
-            document["settings"] = {
-                "server": config.describe(),
-                "asgi": asgi.describe(),
-                "redis_pool": pool_options(config) if redis_url else None,
-                "backend_note": _backend_note(scenario, redis_url, contenders),
-                "client": options.client or "fast",
-                "transport": scenario.connections.transport,
-                "workers": len(partitions),
-                "remote_workers": bool(options.coordinator),
-                "injected_delay_ms": {
-                    c: d for c in contenders if (d := contender_delay_ms(os.environ, c))
-                },
-            }
+            document["settings"] = run_settings(
+                scenario, config, asgi, redis_url, contenders, client=options.client,
+                workers=len(partitions), remote=bool(options.coordinator),
+                delays={c: d for c in contenders if (d := contender_delay_ms(os.environ, c))},
+            )  # fmt: skip
         kind = kinds[contender]
         _say(options, f"{scenario.name}: {contender} (repetition {rep + 1}/{scenario.repetitions})")
         ctx = RunContext(
@@ -289,17 +281,3 @@ async def _run_scenario(
     document["status"] = "partial" if document["partial_reasons"] else "complete"
     result_doc.write(out, document)
     return out, document
-
-
-def _backend_note(scenario: Scenario, redis_url: str | None, contenders: Sequence[str]) -> str:
-    channels = any(c.startswith("channels") for c in contenders)  # else: name no Channels layer
-    if scenario.backend.kind == "redis":
-        layer = f"; Channels layer: {scenario.backend.channels_layer}" if channels else ""
-        return f"redis backend ({redis_url}){layer}"
-    if scenario.backend.kind != "memory":
-        return f"{scenario.backend.kind} backend; presence in Redis ({redis_url})"
-    layer = " and Channels' InMemoryChannelLayer" if channels else ""
-    return (
-        "memory backend: one instance per contender, python-socketio's default manager"
-        f"{layer}; no Redis involved"
-    )
