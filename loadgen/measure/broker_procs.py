@@ -42,6 +42,8 @@ class BrokerTree:
 
     root: psutil.Process
     cpu_s: dict[int, float] = field(default_factory=dict)  # the previous reading
+    backend: str | None = None  # with url: where to find the broker again after a restart
+    url: str | None = None
 
     def read(self) -> tuple[dict[int, float], float]:
         """(CPU seconds per pid, memory bytes) of the tree now."""
@@ -62,6 +64,18 @@ class BrokerTree:
 
     def prime(self) -> None:
         self.cpu_s, _ = self.read()
+
+    def relocate(self) -> bool:
+        """After the broker went away (a ``broker_restart`` fault): follow its new process,
+        primed, when one runs at the same URL. Blocking (a connect, or a process scan)."""
+        if self.root.is_running() or self.backend is None:
+            return False
+        root = locate(self.backend, self.url)
+        if root is None:
+            return False
+        self.root = root
+        self.prime()
+        return True
 
     def sample(self, seconds: float) -> tuple[float | None, float | None]:
         """(CPU % of one core since the previous reading, memory bytes); None when gone."""
@@ -141,6 +155,6 @@ def broker_trees(urls: Mapping[str, str | None]) -> dict[str, BrokerTree]:
     for backend, url in urls.items():
         root = locate(backend, url)
         if root is not None:
-            trees[backend] = BrokerTree(root)
+            trees[backend] = BrokerTree(root, backend=backend, url=url)
             trees[backend].prime()
     return trees

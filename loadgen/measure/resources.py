@@ -111,6 +111,8 @@ class ResourceSampler:
         now = time.monotonic()
         for name, tree in self._brokers.items():
             cpu, memory = tree.sample(now - self._last)
+            if cpu is None:  # gone: a restarted broker is followed from its next sample on
+                await asyncio.to_thread(tree.relocate)
             _pad(self.series.brokers[name]["cpu_percent"], n).append(cpu)
             _pad(self.series.brokers[name]["rss_bytes"], n).append(memory)
         self._last = now
