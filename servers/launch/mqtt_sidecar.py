@@ -9,9 +9,7 @@ server is not ready (its health probe does not answer) before the bridge listens
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,19 +18,13 @@ from pathlib import Path
 
 from servers.common.config import ServerConfig
 from servers.common.telemetry import host_port
+from servers.launch.orphans import die_with_parent
 
 APP = "servers.channels.mqtt_asgi:application"
 READY_FILE_ENV = "BENCH_MQTT_READY_FILE"
 SIDECAR_ENV = "BENCH_MQTT_SIDECAR"  # set in the child: it must not start another one
 READY_TIMEOUT_S = 30.0
 SETTLE_S = 0.2  # after the SUBSCRIBE went out: let the broker take it before dashboards join
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    ctypes.CDLL(None, use_errno=True).prctl(
-        _PR_SET_PDEATHSIG, signal.SIGKILL
-    )  # mqttasgi ignores SIGTERM
 
 
 def mqttasgi_argv(config: ServerConfig, python: str = sys.executable) -> list[str]:
@@ -51,7 +43,10 @@ def start_mqttasgi(config: ServerConfig) -> subprocess.Popen[bytes] | None:
     ready = Path(tempfile.mkdtemp(prefix="bench-mqttasgi-")) / "ready"
     env = {**os.environ, READY_FILE_ENV: str(ready), SIDECAR_ENV: "1"}
     process = subprocess.Popen(  # output goes to the server's log, beside its own lines
-        mqttasgi_argv(config), env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+        mqttasgi_argv(config),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,  # mqttasgi ignores SIGTERM
     )
     deadline = time.monotonic() + READY_TIMEOUT_S
     while not ready.exists():

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+from servers.launch.orphans import die_with_parent, on_main_thread
 from servers.launch.process import free_port
 
 
@@ -73,11 +74,13 @@ class PrivateServer:
             self._prepared = True
         began = time.monotonic()
         deadline = began + (timeout or self.start_timeout_s)
+        options = self.popen_options()
+        if on_main_thread():  # a harness killed with SIGKILL takes its broker along
+            options.setdefault("preexec_fn", die_with_parent)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.command(), env=self.environment(), cwd=self.dir, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                **self.popen_options(),
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **options,
             )  # fmt: skip
         while not self.ready():
             exited = self.process.poll() is not None

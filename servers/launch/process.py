@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import http.client
 import os
 import signal
@@ -19,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servers.common.config import ServerConfig
+from servers.launch import orphans
 from servers.launch.specs import AsgiSettings, ServerSpec, server_spec
 
-_PR_SET_PDEATHSIG = 1
 _LIVE: set[ServerGroup] = set()
 _LIVE_LOCK = threading.Lock()
 
@@ -43,8 +42,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 def _child_setup(cpus: Sequence[int] | None, die_with_parent: bool) -> Callable[[], None]:
     def setup() -> None:
         if die_with_parent:  # the harness killed with SIGKILL still takes its servers along
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            orphans.die_with_parent()
         if cpus:
             os.sched_setaffinity(0, cpus)
 
@@ -96,7 +94,7 @@ class ServerGroup:
 
     def spawn(self, spec: ServerSpec) -> RunningServer:
         log_path = self.log_dir / f"{spec.contender}-{spec.instance}.log"
-        die_with_parent = threading.current_thread() is threading.main_thread()
+        die_with_parent = orphans.on_main_thread()
         with open(log_path, "ab") as log:
             process = subprocess.Popen(
                 spec.argv,
