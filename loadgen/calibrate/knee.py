@@ -129,3 +129,13 @@ def _median(values: Sequence[float]) -> float:
     if len(ordered) % 2:
         return ordered[middle]
     return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def extended(before: Knee, after: Knee) -> Knee:
+    """The answer of a ramp ``after`` that went on from the top of ``before``, which ended below
+    the knee (``bounded="above"``): overrun from its first second, the knee lies between the
+    two, and the highest rate sustained is ``before``'s top; else ``after``'s own answer."""
+    if before.bounded != "above" or after.bounded != "below":
+        return after
+    reason = f"sustained {before.capacity:,.0f}/s, overrun from {after.capacity:,.0f}/s"
+    return Knee(before.capacity, None, "knee", reason, after.plateau)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from loadgen.calibrate.knee import LATENCY_MAX_MS, Knee, find_knee, overrun
+from loadgen.calibrate.knee import LATENCY_MAX_MS, Knee, extended, find_knee, overrun
 from loadgen.calibrate.model import Calibration, ContenderCapacity
 from loadgen.run.runner import RunError, RunOptions, run_scenario
 from loadgen.scenario.model import Scenario
@@ -207,6 +207,17 @@ async def _calibrate_one(
             contender, low, high, options.refine_s, False, options, run_options
         )
         stages.append(stage)
+        if knee.bounded == "above" and high < options.max_rate:
+            # The fast first ramp overruns late, so its estimate can lie below the knee by more
+            # than the span: the refining ramp ended before it. Once more, from there up.
+            span = options.refine_span[1] / options.refine_span[0]
+            low, high = high, min(options.max_rate, high * span)
+            below, (knee, stage) = (
+                knee,
+                await _ramp(contender, low, high, options.refine_s, False, options, run_options),
+            )
+            knee = extended(below, knee)
+            stages.append(stage)
     # a ramp that ended before the knee never overran the server: no served-when-overrun figure
     overrun = "" if knee.bounded == "above" else f"; served {knee.plateau:,.0f}/s when overrun"
     print(
@@ -243,7 +254,8 @@ def calibrate(
         method=(
             f"geometric ramp {options.start_rate:g}-{options.max_rate:g} msgs/s over "
             f"{options.ramp_s} s, then linear {low:g}-{high:g}x over "
-            f"{options.refine_s} s; knee: served >= 95 % of offered over 2 s and per-second "
+            f"{options.refine_s} s (again from its top if it ended below the knee); "
+            "knee: served >= 95 % of offered over 2 s and per-second "
             f"p99 <= {options.latency_max_ms:g} ms"
         ),
         shape=SHAPE,

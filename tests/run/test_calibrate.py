@@ -36,8 +36,9 @@ def test_calibration_finds_a_delayed_servers_limit(
     assert 0.4 * CEILING <= found <= 1.05 * CEILING, calibration.as_dict()
     assert 0.6 * served_max <= found <= 1.1 * served_max, calibration.as_dict()
     stages = calibration.capacities[0].stages
-    assert len(stages) == 2 and stages[0]["stopped_at_s"] is not None  # stopped once overrun
-    assert calibration.duration_s < 90
+    # a third ramp only when the refining one ended below the knee (a fast machine)
+    assert len(stages) in (2, 3) and stages[0]["stopped_at_s"] is not None  # stopped if overrun
+    assert calibration.duration_s < 90 + 12 * (len(stages) - 2)
 
 
 def test_bench_run_of_a_fraction_file_with_a_given_capacity(tmp_path: Path) -> None:

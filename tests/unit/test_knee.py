@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadgen.calibrate.knee import find_knee, overrun
+from loadgen.calibrate.knee import Knee, extended, find_knee, overrun
 
 
 def saturating(offered: list[float], capacity: float) -> tuple[list[float], list[float | None]]:
@@ -111,3 +111,14 @@ def test_series_of_different_lengths_are_refused() -> None:
 )
 def test_overrun(p99_ms: float | None, served: float, offered: float, expected: bool) -> None:
     assert overrun(p99_ms, served, offered) is expected
+
+
+def test_a_ramp_overrun_from_its_start_after_one_that_ended_below_the_knee() -> None:
+    sustained = Knee(43.0, 7, "above", "the ramp ended before the knee", 0.0)
+    overrun_at_once = Knee(48.0, None, "below", "served", 44.0)
+    knee = extended(sustained, overrun_at_once)
+    assert (knee.capacity, knee.bounded, knee.plateau) == (43.0, "knee", 44.0)
+    assert knee.reason == "sustained 43/s, overrun from 48/s"
+    found = Knee(60.0, 3, "knee", "latency", 58.0)
+    assert extended(sustained, found) is found  # a knee of its own: its answer
+    assert extended(Knee(43.0, 7, "knee", "served", 40.0), overrun_at_once) is overrun_at_once
