@@ -182,8 +182,12 @@ def _compare(
                 return EXIT_BAD_INPUT
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     work = settings.out_dir / f"backplanes-{stamp}"
-    options = RunOptions(out_dir=work, redis_url=urls["redis"], rabbitmq_url=urls["rabbitmq"],
-                         postgres_url=urls["postgres"])  # fmt: skip
+    options = RunOptions(
+        out_dir=work,
+        redis_url=urls["redis"],
+        rabbitmq_url=urls.get("rabbitmq"),
+        postgres_url=urls.get("postgres"),
+    )  # a broker not compared: not needed
     todo = [(b, c) for b, c, why in matrix if why is None]
     capacities = _capacities(todo, settings, options, out)
     measured = [float(v["msgs_per_s"]) for v in capacities.values() if isinstance(v, dict)]
