@@ -200,11 +200,6 @@ def server_spec(
     )  # fmt: skip
 
 
-# On SIGTERM uvicorn waits for every WebSocket's close handshake: a peer that never reads held
-# it until the launcher's SIGKILL 5 s later. After this, uvicorn cancels what is left and exits.
-UVICORN_SHUTDOWN_S = 2
-
-
 def _uvicorn_argv(
     python: str, app: str, host: str, port: int, config: ServerConfig, asgi: AsgiSettings
 ) -> tuple[str, ...]:
@@ -219,7 +214,6 @@ def _uvicorn_argv(
         "--ws-ping-timeout", str(asgi.ws_ping_timeout),
         "--backlog", str(asgi.backlog),
         "--timeout-keep-alive", str(asgi.timeout_keep_alive_s),
-        "--timeout-graceful-shutdown", str(UVICORN_SHUTDOWN_S),
         "--lifespan", "off", "--no-access-log", "--log-level", "warning",
     )  # fmt: skip
 
