@@ -31,13 +31,8 @@ def brokers_for(
     """(URL, how it was chosen) of Redis and each compared broker: the one given, else a private
     broker on a free port for this comparison alone (its samples are the runs' own), else the
     machine's (shared with other work)."""
-    from servers.launch.private import PrivateServer
-    from servers.launch.private_brokers import PostgresServer, RabbitMQServer
-    from servers.launch.redis import RedisServer
+    from servers.launch.private_brokers import PRIVATE_BROKERS as makers
 
-    makers: dict[str, type[PrivateServer]] = {
-        "redis": RedisServer, "rabbitmq": RabbitMQServer, "postgres": PostgresServer,
-    }  # fmt: skip
     shared = {"redis": DEFAULT_REDIS_URL, "rabbitmq": DEFAULT_RABBITMQ_URL,
               "postgres": DEFAULT_POSTGRES_URL}  # fmt: skip
     urls: dict[str, str] = {}

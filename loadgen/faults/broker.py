@@ -12,14 +12,7 @@ from collections.abc import Iterator
 
 from loadgen.scenario.model import Scenario
 from servers.launch.private import PrivateServer
-from servers.launch.private_brokers import PostgresServer, RabbitMQServer
-from servers.launch.redis import RedisServer
-
-PRIVATE: dict[str, type[PrivateServer]] = {
-    "redis": RedisServer,
-    "rabbitmq": RabbitMQServer,
-    "postgres": PostgresServer,
-}
+from servers.launch.private_brokers import PRIVATE_BROKERS
 
 
 @contextlib.contextmanager
@@ -30,5 +23,5 @@ def private_broker(scenario: Scenario) -> Iterator[PrivateServer | None]:
     if not any(f.restarts_broker for f in scenario.faults):
         yield None
         return
-    with PRIVATE[scenario.backend.kind]() as server:
+    with PRIVATE_BROKERS[scenario.backend.kind]() as server:
         yield server

@@ -102,10 +102,11 @@ class Recorder:
         self._stream_phase_starts = [s.phase_starts[1:-1] for s in plan.streams]
         # The instance each stream's sender is on (-1: devices, no instance): a delivery to a
         # connection on another instance crossed the backplane between instances.
-        self._stream_instance = [
-            plan.connections[s.sender].instance if not plan.devices and plan.instances > 1 else -1
-            for s in plan.streams
-        ]
+        self._stream_instance: list[int] | None = (
+            [plan.connections[s.sender].instance for s in plan.streams]
+            if not plan.devices and plan.instances > 1
+            else None  # one instance (or devices): nothing crosses, nothing to look up
+        )
         mine_set = set(mine)
         # When each message of this worker's senders went out (monotonic), for the ack latency.
         self.sent_at: dict[int, array[float]] = {
@@ -145,7 +146,7 @@ class Recorder:
             corrected_us = actual_us + int(late * 1e6) if open_loop and late > 0 else actual_us
             delivery[phase].record(corrected_us if corrected_us > 0 else 1)
             uncorrected[phase].record(actual_us if actual_us > 0 else 1)
-            if sender_instance[stream] not in (-1, instance):
+            if sender_instance is not None and sender_instance[stream] != instance:
                 cross[phase].record(corrected_us if corrected_us > 0 else 1)
             series.add_delivery(received - self.t_start, corrected_us)
             if record(msg_id) <= OUT_OF_ORDER:

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -28,7 +29,7 @@ class PrivateServerError(RuntimeError):
     """A private server is not installed, or did not start."""
 
 
-class PrivateServer:
+class PrivateServer(ABC):
     """One child process serving on ``host:port``; subclasses say how."""
 
     name: ClassVar[str]  # the program, also the log file's and the directory's name
@@ -47,21 +48,23 @@ class PrivateServer:
         self._prepared = False
 
     @property
+    @abstractmethod
     def url(self) -> str:
-        raise NotImplementedError
+        """Where clients reach it (``redis://``, ``amqp://``, ``mqtt://``, ``postgresql://``)."""
 
+    @abstractmethod
     def command(self) -> list[str]:
-        raise NotImplementedError
+        """The child's argv."""
 
+    @abstractmethod
     def ready(self) -> bool:
         """True once the server answers a client of its protocol."""
-        raise NotImplementedError
 
     def environment(self) -> dict[str, str] | None:
         """The child's environment; None: the harness's own."""
         return None
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 (a hook: nothing by default)
         """Once, before the first start: write configuration, create a data directory."""
 
     def popen_options(self) -> dict[str, Any]:

@@ -31,6 +31,7 @@ import psycopg
 from servers.common.brokers import probe_rabbitmq
 from servers.launch.private import PrivateServer, PrivateServerError
 from servers.launch.process import free_port
+from servers.launch.redis import RedisServer
 
 PG_USER = "postgres"  # the database role, and the system user when running as root
 
@@ -167,3 +168,9 @@ class PostgresServer(PrivateServer):
         except psycopg.Error:
             return False
         return True
+
+
+# Backend kind -> the private server of its broker (a fault's restart, a comparison's own).
+PRIVATE_BROKERS: dict[str, type[PrivateServer]] = {
+    "redis": RedisServer, "rabbitmq": RabbitMQServer, "postgres": PostgresServer,
+}  # fmt: skip
