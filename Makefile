@@ -21,11 +21,12 @@ install: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/bench suite --quick
 
-# Two pytest-xdist workers, whole modules each (module-scoped servers start once), every whole run
-# (tests/run) on one worker in turn; the timing measurements still run alone and CPU-heavy tests
+# Three pytest-xdist workers (the suite mostly waits: servers starting, fixed-length runs,
+# backoffs), whole modules each (module-scoped servers start once); the whole runs (tests/run) in
+# two lanes, one run at a time in each; the timing measurement runs alone and CPU-heavy tests
 # never beside a timed one (tests/conftest.py).
 # Any failure, and "no tests ran" (exit 5), fails the target.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 

@@ -6,6 +6,7 @@ import fcntl
 import os
 import signal
 import tempfile
+import time
 import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -82,47 +83,58 @@ def prefix() -> str:
     return "t" + uuid.uuid4().hex[:10]
 
 
-# --- parallel runs (`make test` runs pytest-xdist with 2 workers) ------------------------------
-# The pure tests and the functional server tests run two at a time. Three markers keep the
-# measurements as they were when everything ran one test at a time:
-#   alone: a timing measurement (a capacity within 5 %, a 2 ms p50 regression) that runs with
+# --- parallel runs (`make test` runs pytest-xdist with 3 workers) ------------------------------
+# Most of the suite's time is waiting (servers starting, fixed-length runs, reconnect backoffs,
+# brokers booting): a suite run on 2 workers used a third of the machine's CPU time. Three
+# workers run the pure and functional tests beside two lanes of whole runs. Three markers keep
+# the measurements as they were when everything ran one test at a time:
+#   alone: a timing measurement (a 2 ms p50 regression against a stored baseline) that runs with
 #          no other test beside it;
 #   heavy: a test that loads both cores (hundreds of busy clients) and so never runs beside a
 #          timed one;
 #   timed: every whole run (tests/run), hostile-client test and slow or re-tried test (TIMING):
-#          these may run beside each other and beside the pure tests, never beside a heavy one;
-#          whole runs never beside another whole run (one xdist group: WHOLE_RUNS below).
+#          these may run beside each other and beside the pure tests, never beside a heavy one.
+# The whole runs whose figures tolerate a busy neighbour (TOLERANT: fault recoveries counted in
+# seconds of backoff) may also run beside a heavy test.
 # Done with flock(2) on files shared by the workers of one session: a readers-writer lock whose
 # writers (alone, heavy) go first once they wait. Without xdist (a plain `pytest`) nothing waits.
 ALONE = pytest.mark.alone
 HEAVY = pytest.mark.heavy
 TIMED_DIRS = ("tests/run/", "tests/hostile/")
-# Rough seconds per module, from `--durations` on this 2-core machine: within each kind the longest
-# modules are handed out first (modules stay whole on one worker: --dist loadscope) so that no long
-# one is left to run last beside an idle worker. A module not listed counts 0.1 s per test.
+TOLERANT = ("tests/run/test_faults.py", "tests/run/test_broker_faults.py")
+# Rough seconds per module, from a 3-worker `make test` on this 2-core machine: within each kind
+# the longest are handed out first (modules stay whole on one worker: --dist loadscope) so that
+# no long one is left to run last beside idle workers. A module not listed counts 0.1 s per test.
 MODULE_SECONDS = {
-    "tests/run/test_capacity.py": 125,
-    "tests/contract/test_cross_instance.py": 170,
-    "tests/run/test_bench_run.py": 110,
-    "tests/run/test_faults.py": 110,
-    "tests/report/test_check_slowdown.py": 95,
-    "tests/run/test_check_base.py": 90,
-    "tests/run/test_overload.py": 85,
-    "tests/run/test_calibrate.py": 85,
-    "tests/run/test_remote_workers.py": 40,
-    "tests/run/test_backplanes.py": 20,
-    "tests/hostile/test_robustness_run.py": 40,
-    "tests/contract/test_chat_contract.py": 40,
-    "tests/hostile/test_slow_reader.py": 30,
-    "tests/hostile/test_findings.py": 30,
-    "tests/hostile/test_disconnects.py": 25,
-    "tests/hostile/test_http_limits.py": 25,
-    "tests/contract/test_persistence_postgres.py": 20,
-    "tests/run/test_polling_run.py": 17,
-    "tests/contract/test_polling_contract.py": 15,
-    "tests/launcher/test_launcher.py": 15,
+    "tests/report/test_check_slowdown.py": 75,
+    "tests/run/test_capacity.py": 85,
+    "tests/run/test_calibrate.py": 75,
+    "tests/run/test_check_base.py": 75,
+    "tests/run/test_bench_run.py": 90,
+    "tests/run/test_faults.py": 100,
+    "tests/run/test_broker_faults.py": 105,
+    "tests/run/test_overload.py": 70,
+    "tests/run/test_remote_workers.py": 15,
+    "tests/run/test_backplanes.py": 30,
+    "tests/run/test_polling_run.py": 13,
+    "tests/contract/test_cross_instance.py": 62,
+    "tests/report/test_html_chromium.py": 35,
+    "tests/contract/test_chat_contract.py": 36,
+    "tests/hostile/test_robustness_run.py": 35,
+    "tests/launcher/test_launcher.py": 29,
+    "tests/hostile/test_slow_reader.py": 26,
+    "tests/contract/test_asgi_servers.py": 26,
+    "tests/hostile/test_findings.py": 25,
+    "tests/idiomatic/test_seeding.py": 25,
+    "tests/iot/test_iot_run.py": 24,
+    "tests/hostile/test_disconnects.py": 23,
+    "tests/metrics/test_run_metrics.py": 22,
+    "tests/contract/test_backplanes.py": 21,
     "tests/clients/test_live.py": 15,
-    "tests/interop/test_node_client.py": 15,
+    "tests/contract/test_polling_contract.py": 14,
+    "tests/hostile/test_http_limits.py": 13,
+    "tests/iot/test_bridges.py": 13,
+    "tests/interop/test_node_client.py": 9,
 }
 
 
@@ -130,39 +142,36 @@ def _module(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[0]
 
 
-# Every whole run (tests/run) is one xdist work unit: one worker runs them one after another
-# while the other takes the remaining modules. Two whole runs side by side pinned both load
-# generators to CPU 0 and both servers to CPU 1 (loadgen/run/runner.py: pinning), and a smoke
-# run was judged load-generator bound (sent 37-153 ms late). (xdist's own `--dist loadgroup`
-# does not group under pytest 9.2: it renames `item._nodeid`, which pytest no longer reads.)
+# The whole runs (tests/run) go in two lanes, each one xdist work unit: a worker runs a lane's
+# modules one after another, so at most two whole runs run side by side, one per lane, while the
+# third worker takes the remaining modules. Both load generators then share CPU 0 and both
+# servers CPU 1 (loadgen/run/runner.py: pinning); the runs here offer tens of messages per
+# second, a few percent of a core. The lanes hold about the same seconds: RUN_LANE_B below, the
+# rest in lane A. (xdist's own `--dist loadgroup` does not group under pytest 9.2: it renames
+# `item._nodeid`, which pytest no longer reads.)
 WHOLE_RUNS = "tests/run/"
-# The modules with a heavy test join that unit, after the whole runs (heavy sorts after timed):
-# on the other worker a heavy test waited for the whole run in progress (up to a minute, the
-# fault runs) and then held the whole-run worker as long again; run in between whole runs it
-# waits for nothing, and by then the other worker is on the free modules that may run beside it.
-# The locks below still keep heavy and timed apart; a heavy module not listed only costs time.
-HEAVY_MODULES = (
-    "tests/contract/test_cross_instance.py",
-    "tests/hostile/test_slow_reader.py",
-    "tests/report/test_html_chromium.py",
+RUN_LANE_B = (
+    "tests/run/test_capacity.py",
+    "tests/run/test_calibrate.py",
+    *TOLERANT,
 )
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Under ``--dist loadscope``: modules stay whole; tests/run and the heavy modules are
-    one unit."""
+    """Under ``--dist loadscope``: modules stay whole; tests/run is two units (lanes)."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class WholeRunsTogether(LoadScopeScheduling):  # type: ignore[misc]
+    class WholeRunsInLanes(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
-            if nodeid.startswith(WHOLE_RUNS) or nodeid.split("::", 1)[0] in HEAVY_MODULES:
-                return WHOLE_RUNS
+            module = nodeid.split("::", 1)[0]
+            if module.startswith(WHOLE_RUNS):
+                return WHOLE_RUNS + ("lane-b" if module in RUN_LANE_B else "lane-a")
             scope: str = super()._split_scope(nodeid)
             return scope
 
-    return WholeRunsTogether(config, log)
+    return WholeRunsInLanes(config, log)
 
 
 KINDS = ("alone", "timed", "heavy", "free")  # also the order the modules are handed out in
@@ -180,9 +189,10 @@ def _kind(item: pytest.Item) -> str:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under xdist, the order the modules are handed out in: those with a test that runs alone
-    first (the other worker waits anyway), then the timed ones (they pair up), then the heavy
-    one beside the free ones (pure and functional tests); longest first within each; each
-    module's tests in their own order."""
+    first (the other workers wait anyway), then the timed ones (the two lanes of whole runs
+    first), then the heavy ones beside the free ones (pure and functional tests); longest first
+    within each; each module's tests in their own order. A lane's modules: the timed ones
+    before the tolerant ones, which may then run beside a heavy test."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     counts: dict[str, int] = {}
@@ -193,8 +203,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         counts[module] = counts.get(module, 0) + 1
         first.setdefault(module, index)
         rank[module] = min(rank.get(module, len(KINDS)), KINDS.index(_kind(item)))
+    _ALONE_FIRST["pending"] = KINDS.index("alone") in rank.values()
     cost = {m: MODULE_SECONDS.get(m, 0.1 * n) for m, n in counts.items()}
-    items.sort(key=lambda it: (rank[_module(it)], -cost[_module(it)], first[_module(it)]))
+    lane = {m: 1 for m in counts if m.startswith(WHOLE_RUNS)}  # the lanes before other timed
+
+    def key(item: pytest.Item) -> tuple[int, int, int, float, int]:
+        module = _module(item)
+        return (rank[module], -lane.get(module, 0), module in TOLERANT, -cost[module],
+                first[module])  # fmt: skip
+
+    items.sort(key=key)
 
 
 def _turns(item: pytest.Item) -> list[tuple[str, int, bool]]:
@@ -203,6 +221,8 @@ def _turns(item: pytest.Item) -> list[tuple[str, int, bool]]:
     if kind == "alone":
         return [("gate", fcntl.LOCK_EX, True), ("run", fcntl.LOCK_EX, True)]
     turns = [("gate", fcntl.LOCK_EX, False), ("run", fcntl.LOCK_SH, True)]
+    if kind == "timed" and _module(item) in TOLERANT:
+        return turns
     if kind == "heavy":
         turns += [("cpu-gate", fcntl.LOCK_EX, True), ("cpu", fcntl.LOCK_EX, True)]
     elif kind == "timed":
@@ -210,26 +230,72 @@ def _turns(item: pytest.Item) -> list[tuple[str, int, bool]]:
     return turns
 
 
+# The locks an alone or heavy test took, kept until this worker leaves the module: released in
+# between, a waiting timed test took the turn, and the next alone test waited a minute for it (a
+# heavy module of five heavy tests waited for a whole run before each). The module's other tests
+# run in that turn too.
+EXCLUSIVE = ("alone", "heavy")
+_HELD_EXCLUSIVE: list[int] = []
+# Whether this session runs a test alone, and whether this worker still has to let it go first.
+_ALONE_FIRST = {"pending": False}
+ALONE_FIRST_WAIT_S = 60.0
+
+
+def _after_the_alone_tests_began(where: Path) -> None:
+    """A worker's first test waits (up to a minute) until the tests that run alone, handed out
+    first, have taken their locks: started at the same moment, a timed test on another worker
+    could take the lock first and keep them, and every worker, waiting for its whole length."""
+    if not _ALONE_FIRST["pending"]:
+        return
+    _ALONE_FIRST["pending"] = False
+    deadline = time.monotonic() + ALONE_FIRST_WAIT_S
+    while not (where / "alone-began").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _take(where: Path, turns: list[tuple[str, int, bool]], held: list[int]) -> None:
+    for name, mode, keep in turns:
+        fd = os.open(where / name, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, mode)
+        if keep:
+            held.append(fd)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def _release(held: list[int]) -> None:
+    for fd in reversed(held):
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    held.clear()
+
+
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
     """Set-up, call (with its reruns) and teardown of one test, in its turn among the workers."""
     run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     if not run_id:
         return (yield)
     where = Path(tempfile.gettempdir()) / f"bench-tests-{run_id}"
     where.mkdir(exist_ok=True)
+    kind = _kind(item)
     held: list[int] = []
     try:
-        for name, mode, keep in _turns(item):
-            fd = os.open(where / name, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(fd, mode)
-            if keep:
-                held.append(fd)
-            else:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
+        if _HELD_EXCLUSIVE:
+            pass  # an exclusive turn taken earlier in this module
+        elif kind in EXCLUSIVE:
+            _take(where, _turns(item), _HELD_EXCLUSIVE)
+        else:
+            _after_the_alone_tests_began(where)
+            _take(where, _turns(item), held)
+        if kind == "alone":
+            (where / "alone-began").touch()
+            _ALONE_FIRST["pending"] = False
         return (yield)
     finally:
-        for fd in reversed(held):
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        _release(held)
+        if nextitem is None or _module(nextitem) != _module(item):
+            _release(_HELD_EXCLUSIVE)

@@ -199,7 +199,7 @@ async def run_scenario(
     if options.metrics_port is not None:  # live figures for Prometheus while it runs
         return await with_live_figures(run_scenario, scenario, source, options)
     try:  # a fault restarting the broker needs one this run owns: a private one on free ports
-        with private_broker(scenario) as own:
+        with private_broker(scenario, pinning(options.pin)[0]) as own:
             return await _run_scenario(scenario, source, options, own)
     except PrivateServerError as exc:
         raise RunError(f"scenario {scenario.name!r} restarts its broker, but {exc}") from None

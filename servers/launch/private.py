@@ -21,8 +21,8 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-from servers.launch.orphans import die_with_parent, on_main_thread
-from servers.launch.process import free_port
+from servers.launch.orphans import on_main_thread
+from servers.launch.process import child_setup, free_port
 
 
 class PrivateServerError(RuntimeError):
@@ -45,6 +45,9 @@ class PrivateServer(ABC):
         self.log_path = self.dir / f"{self.name}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.boot_s: float | None = None  # how long the last start took until ready
+        # The CPUs it may run on (a run's server CPUs: the load generator's core stays its own);
+        # None: any.
+        self.cpus: tuple[int, ...] | None = None
         self._prepared = False
 
     @property
@@ -78,8 +81,8 @@ class PrivateServer(ABC):
         began = time.monotonic()
         deadline = began + (timeout or self.start_timeout_s)
         options = self.popen_options()
-        if on_main_thread():  # a harness killed with SIGKILL takes its broker along
-            options.setdefault("preexec_fn", die_with_parent)
+        # a harness killed with SIGKILL takes its broker along (from the main thread only)
+        options.setdefault("preexec_fn", child_setup(self.cpus, on_main_thread()))
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.command(), env=self.environment(), cwd=self.dir, stdin=subprocess.DEVNULL,

@@ -39,7 +39,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def _child_setup(cpus: Sequence[int] | None, die_with_parent: bool) -> Callable[[], None]:
+def child_setup(cpus: Sequence[int] | None, die_with_parent: bool) -> Callable[[], None]:
     def setup() -> None:
         if die_with_parent:  # the harness killed with SIGKILL still takes its servers along
             orphans.die_with_parent()
@@ -104,7 +104,7 @@ class ServerGroup:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_child_setup(self.cpus, die_with_parent),
+                preexec_fn=child_setup(self.cpus, die_with_parent),
             )
         server = RunningServer(spec, process, log_path)
         self.servers.append(server)

@@ -38,16 +38,35 @@ faults:
 """
 CONTENDERS = {"rabbitmq": "[sio, channels]", "postgres": "[channels]"}
 MACHINE_PORTS = (5672, 5432)  # the machine's brokers: never restarted by a run
-DURATION_S = 22  # RabbitMQ may take 8 s to boot again on a loaded machine, then RECOVERY_S
+# RabbitMQ took 6-15 s to boot again beside the rest of the suite, PostgreSQL 0.1 s; then
+# RECOVERY_S, then the seconds judged.
+DURATION_S = {"rabbitmq": 26, "postgres": 16}
 # After the broker is back: reconnect backoffs (aio-pika's robust connection retries every
 # 5 s, python-socketio's listener 1 s, 2 s, ...; clients 1, 2, 4 s) before deliveries resume.
 RECOVERY_S = 8.0
 
 
+# A broker that took longer to boot again than DURATION_S allows for leaves no second to judge:
+# the run is made again, up to ATTEMPTS times, rather than every run made longer for the rare
+# slow boot.
+ATTEMPTS = 3
+
+
 def run_with_restart(broker: str, tmp_path: Path, redis_url: str) -> dict[str, Any]:
+    for attempt in range(1, ATTEMPTS + 1):
+        doc = run_once(broker, tmp_path / f"attempt-{attempt}", redis_url)
+        late = [r["contender"] for r in doc["runs"] if not delivered_after(r)[0]]
+        if not late:
+            break
+        print(f"{broker} came back too late to judge for {late} (attempt {attempt})")
+    return doc
+
+
+def run_once(broker: str, tmp_path: Path, redis_url: str) -> dict[str, Any]:
+    tmp_path.mkdir()
     scenario = tmp_path / f"fault-{broker}.yaml"
     scenario.write_text(
-        SCENARIO.format(broker=broker, contenders=CONTENDERS[broker], duration=DURATION_S)
+        SCENARIO.format(broker=broker, contenders=CONTENDERS[broker], duration=DURATION_S[broker])
     )
     returncode, output, seen = run_watched(scenario, tmp_path, redis_url)
     assert returncode in (0, 1), output  # 1: a busy machine may flag a run invalid
@@ -85,8 +104,9 @@ def assert_outage_recorded(doc: dict[str, Any], broker: str) -> None:
 def delivered_after(run: dict[str, Any]) -> tuple[list[int], dict[str, int]]:
     """The planned seconds from RECOVERY_S after the broker was back to the end, and the
     deliveries lost in them."""
-    back = next(e["t"] for e in run["fault_events"] if e["action"].endswith("_start"))
-    seconds = list(range(int(back + RECOVERY_S) + 1, DURATION_S))
+    back = next(e for e in run["fault_events"] if e["action"].endswith("_start"))
+    broker = back["action"].removesuffix("_start")  # rabbitmq_start: rabbitmq
+    seconds = list(range(int(back["t"] + RECOVERY_S) + 1, DURATION_S[broker]))
     lost = {s: n for s, n in run["lost_by_second"].items() if int(s) in seconds}
     return seconds, lost
 

@@ -12,16 +12,17 @@ from commands.suite import SuiteSettings, run_suite, suite_exit
 from documents import result as result_doc
 from loadgen.calibrate.ramp import CalibrationOptions, calibrate
 from loadgen.run.runner import RunOptions
-from tests.conftest import ALONE, TIMING
+from tests.conftest import TIMING
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 DELAY_MS = 20.0
 CEILING = 1000.0 / DELAY_MS  # 50 msgs/s from the delay alone; the server's own work comes on top
+# The delay is a sleep: the knee it sets does not move with a neighbour's CPU load (timed, not
+# alone: tests/conftest.py).
 
 
 @TIMING
-@ALONE
 def test_calibration_finds_a_delayed_servers_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
