@@ -6,7 +6,6 @@ import fcntl
 import os
 import signal
 import tempfile
-import time
 import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -85,29 +84,25 @@ def prefix() -> str:
 
 # --- parallel runs (`make test` runs pytest-xdist with 3 workers) ------------------------------
 # Most of the suite's time is waiting (servers starting, fixed-length runs, reconnect backoffs,
-# brokers booting): a suite run on 2 workers used a third of the machine's CPU time. Three
-# workers run the pure and functional tests beside two lanes of whole runs. Three markers keep
+# brokers booting): on 2 workers it used a third of the machine's CPU time. Three markers keep
 # the measurements as they were when everything ran one test at a time:
-#   alone: a timing measurement (a 2 ms p50 regression against a stored baseline) that runs with
-#          no other test beside it;
-#   heavy: a test that loads both cores (hundreds of busy clients) and so never runs beside a
-#          timed one;
+#   alone: a timing measurement (a 2 ms p50 regression against a stored baseline; a capacity
+#          search, which re-runs a step while other processes use the CPU) that runs with no
+#          other test beside it;
+#   heavy: a test that loads both cores (hundreds of busy clients, a browser) and so never runs
+#          beside a timed one;
 #   timed: every whole run (tests/run), hostile-client test and slow or re-tried test (TIMING):
 #          these may run beside each other and beside the pure tests, never beside a heavy one.
-# The whole runs whose figures tolerate a busy neighbour (TOLERANT: fault recoveries counted in
-# seconds of backoff) may also run beside a heavy test.
 # Done with flock(2) on files shared by the workers of one session: a readers-writer lock whose
 # writers (alone, heavy) go first once they wait. Without xdist (a plain `pytest`) nothing waits.
 ALONE = pytest.mark.alone
 HEAVY = pytest.mark.heavy
 TIMED_DIRS = ("tests/run/", "tests/hostile/")
-TOLERANT = ("tests/run/test_faults.py", "tests/run/test_broker_faults.py")
-# Rough seconds per module, from a 3-worker `make test` on this 2-core machine: within each kind
-# the longest are handed out first (modules stay whole on one worker: --dist loadscope) so that
-# no long one is left to run last beside idle workers. A module not listed counts 0.1 s per test.
+# Rough seconds per module, from a 3-worker `make test` on this 2-core machine: the longest are
+# handed out first within each phase (below). A module not listed counts 0.1 s per test.
 MODULE_SECONDS = {
     "tests/report/test_check_slowdown.py": 75,
-    "tests/run/test_capacity.py": 85,
+    "tests/run/test_capacity.py": 77,
     "tests/run/test_calibrate.py": 75,
     "tests/run/test_check_base.py": 75,
     "tests/run/test_bench_run.py": 90,
@@ -117,23 +112,23 @@ MODULE_SECONDS = {
     "tests/run/test_remote_workers.py": 15,
     "tests/run/test_backplanes.py": 30,
     "tests/run/test_polling_run.py": 13,
-    "tests/contract/test_cross_instance.py": 62,
-    "tests/report/test_html_chromium.py": 35,
-    "tests/contract/test_chat_contract.py": 36,
+    "tests/contract/test_cross_instance.py": 55,
+    "tests/report/test_html_chromium.py": 33,
+    "tests/hostile/test_slow_reader.py": 24,
+    "tests/contract/test_chat_contract.py": 38,
     "tests/hostile/test_robustness_run.py": 35,
-    "tests/launcher/test_launcher.py": 29,
-    "tests/hostile/test_slow_reader.py": 26,
-    "tests/contract/test_asgi_servers.py": 26,
-    "tests/hostile/test_findings.py": 25,
-    "tests/idiomatic/test_seeding.py": 25,
+    "tests/launcher/test_launcher.py": 31,
+    "tests/contract/test_asgi_servers.py": 28,
+    "tests/hostile/test_findings.py": 24,
+    "tests/idiomatic/test_seeding.py": 24,
     "tests/iot/test_iot_run.py": 24,
-    "tests/hostile/test_disconnects.py": 23,
-    "tests/metrics/test_run_metrics.py": 22,
-    "tests/contract/test_backplanes.py": 21,
-    "tests/clients/test_live.py": 15,
+    "tests/hostile/test_disconnects.py": 25,
+    "tests/metrics/test_run_metrics.py": 24,
+    "tests/contract/test_backplanes.py": 20,
+    "tests/clients/test_live.py": 16,
     "tests/contract/test_polling_contract.py": 14,
-    "tests/hostile/test_http_limits.py": 13,
-    "tests/iot/test_bridges.py": 13,
+    "tests/hostile/test_http_limits.py": 14,
+    "tests/iot/test_bridges.py": 14,
     "tests/interop/test_node_client.py": 9,
 }
 
@@ -142,39 +137,50 @@ def _module(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[0]
 
 
-# The whole runs (tests/run) go in two lanes, each one xdist work unit: a worker runs a lane's
-# modules one after another, so at most two whole runs run side by side, one per lane, while the
-# third worker takes the remaining modules. Both load generators then share CPU 0 and both
-# servers CPU 1 (loadgen/run/runner.py: pinning); the runs here offer tens of messages per
-# second, a few percent of a core. The lanes hold about the same seconds: RUN_LANE_B below, the
-# rest in lane A. (xdist's own `--dist loadgroup` does not group under pytest 9.2: it renames
-# `item._nodeid`, which pytest no longer reads.)
+# Work units (a worker runs a unit's tests one after another; --dist loadscope):
+# - the whole runs (tests/run) in two lanes: at most two whole runs side by side, one per lane.
+#   Both load generators then share CPU 0 and both servers CPU 1 (loadgen/run/runner.py:
+#   pinning); the runs here offer tens of messages per second, a few percent of a core. The
+#   lanes hold about the same seconds: RUN_LANE_B below, the rest in lane A. The capacity
+#   search, which runs alone, is a unit of its own.
+# - the heavy modules, one unit, whose turn is held from one heavy test to the next (below);
+# - every other module.
+# (xdist's own `--dist loadgroup` does not group under pytest 9.2: it renames `item._nodeid`,
+# which pytest no longer reads.)
 WHOLE_RUNS = "tests/run/"
 RUN_LANE_B = (
-    "tests/run/test_capacity.py",
     "tests/run/test_calibrate.py",
-    *TOLERANT,
+    "tests/run/test_broker_faults.py",
+    "tests/run/test_faults.py",
+)
+OWN_UNIT = ("tests/run/test_capacity.py",)
+HEAVY_MODULES = (
+    "tests/contract/test_cross_instance.py",
+    "tests/report/test_html_chromium.py",
+    "tests/hostile/test_slow_reader.py",
 )
 
 
+def _unit(module: str) -> str:
+    """The work unit a module belongs to."""
+    if module in HEAVY_MODULES:
+        return "heavy"
+    if module.startswith(WHOLE_RUNS) and module not in OWN_UNIT:
+        return WHOLE_RUNS + ("lane-b" if module in RUN_LANE_B else "lane-a")
+    return module
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Under ``--dist loadscope``: modules stay whole; tests/run is two units (lanes)."""
+    """Under ``--dist loadscope``: the units of :func:`_unit`."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class WholeRunsInLanes(LoadScopeScheduling):  # type: ignore[misc]
+    class Units(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            if module.startswith(WHOLE_RUNS):
-                return WHOLE_RUNS + ("lane-b" if module in RUN_LANE_B else "lane-a")
-            scope: str = super()._split_scope(nodeid)
-            return scope
+            return _unit(nodeid.split("::", 1)[0])
 
-    return WholeRunsInLanes(config, log)
-
-
-KINDS = ("alone", "timed", "heavy", "free")  # also the order the modules are handed out in
+    return Units(config, log)
 
 
 def _kind(item: pytest.Item) -> str:
@@ -186,43 +192,62 @@ def _kind(item: pytest.Item) -> str:
     return "timed" if timed or _module(item).startswith(TIMED_DIRS) else "free"
 
 
+# The phases the units are handed out in. The critical path is the alone tests, the heavy
+# unit and the longer lane, none of which can run beside another; so: the heavy unit first, with
+# free modules beside it (about two workers' worth of its length: BESIDE_HEAVY), then the alone
+# units, then the lanes, then the rest (timed hostile-client modules beside the lanes, and the
+# free modules left). Within a phase the longest unit first.
+HEAVY_PHASE, BESIDE_HEAVY, ALONE_PHASE, LANES, REST = range(5)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist, the order the modules are handed out in: those with a test that runs alone
-    first (the other workers wait anyway), then the timed ones (the two lanes of whole runs
-    first), then the heavy ones beside the free ones (pure and functional tests); longest first
-    within each; each module's tests in their own order. A lane's modules: the timed ones
-    before the tolerant ones, which may then run beside a heavy test."""
+    """Under xdist, the order the units are handed out in (the phases above); each unit's
+    modules longest first, each module's tests in their own order."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
-    rank: dict[str, int] = {}
+    kinds: dict[str, set[str]] = {}
     for index, item in enumerate(items):
-        module = _module(item)
-        counts[module] = counts.get(module, 0) + 1
-        first.setdefault(module, index)
-        rank[module] = min(rank.get(module, len(KINDS)), KINDS.index(_kind(item)))
-    _ALONE_FIRST["pending"] = KINDS.index("alone") in rank.values()
+        unit = _unit(_module(item))
+        counts[_module(item)] = counts.get(_module(item), 0) + 1
+        first.setdefault(_module(item), index)
+        first.setdefault(unit, index)
+        kinds.setdefault(unit, set()).add(_kind(item))
     cost = {m: MODULE_SECONDS.get(m, 0.1 * n) for m, n in counts.items()}
-    lane = {m: 1 for m in counts if m.startswith(WHOLE_RUNS)}  # the lanes before other timed
+    unit_cost: dict[str, float] = {}
+    for module, seconds in cost.items():
+        unit_cost[_unit(module)] = unit_cost.get(_unit(module), 0.0) + seconds
+    phase: dict[str, int] = {}
+    for unit, seen in kinds.items():
+        if unit == "heavy":
+            phase[unit] = HEAVY_PHASE
+        elif "alone" in seen:
+            phase[unit] = ALONE_PHASE
+        elif unit.startswith(WHOLE_RUNS):
+            phase[unit] = LANES
+        else:
+            phase[unit] = REST
+    beside = 2 * unit_cost.get("heavy", 0.0)
+    for unit in sorted(kinds, key=lambda u: -unit_cost[u]):
+        if beside > 0 and kinds[unit] == {"free"}:
+            phase[unit] = BESIDE_HEAVY
+            beside -= unit_cost[unit]
 
-    def key(item: pytest.Item) -> tuple[int, int, int, float, int]:
+    def key(item: pytest.Item) -> tuple[int, float, int, float, int]:
         module = _module(item)
-        return (rank[module], -lane.get(module, 0), module in TOLERANT, -cost[module],
-                first[module])  # fmt: skip
+        unit = _unit(module)
+        return (phase[unit], -unit_cost[unit], first[unit], -cost[module], first[module])
 
     items.sort(key=key)
 
 
-def _turns(item: pytest.Item) -> list[tuple[str, int, bool]]:
+def _turns(kind: str) -> list[tuple[str, int, bool]]:
     """(lock file, flock mode, held through the test) in the one order every worker takes."""
-    kind = _kind(item)
     if kind == "alone":
         return [("gate", fcntl.LOCK_EX, True), ("run", fcntl.LOCK_EX, True)]
     turns = [("gate", fcntl.LOCK_EX, False), ("run", fcntl.LOCK_SH, True)]
-    if kind == "timed" and _module(item) in TOLERANT:
-        return turns
     if kind == "heavy":
         turns += [("cpu-gate", fcntl.LOCK_EX, True), ("cpu", fcntl.LOCK_EX, True)]
     elif kind == "timed":
@@ -230,27 +255,12 @@ def _turns(item: pytest.Item) -> list[tuple[str, int, bool]]:
     return turns
 
 
-# The locks an alone or heavy test took, kept until this worker leaves the module: released in
-# between, a waiting timed test took the turn, and the next alone test waited a minute for it (a
-# heavy module of five heavy tests waited for a whole run before each). The module's other tests
-# run in that turn too.
+# The locks an alone or heavy test took, kept while this worker's next test is of the same
+# module or, heavy, of the same unit: released in between, a waiting timed test took the turn,
+# and the next alone test waited a minute for it (each of five heavy tests waited for a whole
+# run). The module's other tests run in that turn too.
 EXCLUSIVE = ("alone", "heavy")
 _HELD_EXCLUSIVE: list[int] = []
-# Whether this session runs a test alone, and whether this worker still has to let it go first.
-_ALONE_FIRST = {"pending": False}
-ALONE_FIRST_WAIT_S = 60.0
-
-
-def _after_the_alone_tests_began(where: Path) -> None:
-    """A worker's first test waits (up to a minute) until the tests that run alone, handed out
-    first, have taken their locks: started at the same moment, a timed test on another worker
-    could take the lock first and keep them, and every worker, waiting for its whole length."""
-    if not _ALONE_FIRST["pending"]:
-        return
-    _ALONE_FIRST["pending"] = False
-    deadline = time.monotonic() + ALONE_FIRST_WAIT_S
-    while not (where / "alone-began").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def _take(where: Path, turns: list[tuple[str, int, bool]], held: list[int]) -> None:
@@ -271,6 +281,11 @@ def _release(held: list[int]) -> None:
     held.clear()
 
 
+def _turn(item: pytest.Item) -> str:
+    """What an exclusive turn is held through: the module, or every heavy module."""
+    return "heavy" if _module(item) in HEAVY_MODULES else _module(item)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(
     item: pytest.Item, nextitem: pytest.Item | None
@@ -281,21 +296,19 @@ def pytest_runtest_protocol(
         return (yield)
     where = Path(tempfile.gettempdir()) / f"bench-tests-{run_id}"
     where.mkdir(exist_ok=True)
-    kind = _kind(item)
+    # A heavy module's other tests take the heavy turn too: the unit's first test (a quick
+    # functional one) started beside a whole run, and the heavy test after it waited for that.
+    kind = "heavy" if _module(item) in HEAVY_MODULES else _kind(item)
     held: list[int] = []
     try:
         if _HELD_EXCLUSIVE:
-            pass  # an exclusive turn taken earlier in this module
+            pass  # an exclusive turn taken earlier in this module (or heavy unit)
         elif kind in EXCLUSIVE:
-            _take(where, _turns(item), _HELD_EXCLUSIVE)
+            _take(where, _turns(kind), _HELD_EXCLUSIVE)
         else:
-            _after_the_alone_tests_began(where)
-            _take(where, _turns(item), held)
-        if kind == "alone":
-            (where / "alone-began").touch()
-            _ALONE_FIRST["pending"] = False
+            _take(where, _turns(kind), held)
         return (yield)
     finally:
         _release(held)
-        if nextitem is None or _module(nextitem) != _module(item):
+        if nextitem is None or _turn(nextitem) != _turn(item):
             _release(_HELD_EXCLUSIVE)
