@@ -58,14 +58,20 @@ def bound_words(bound: str | None, cpu_pct: float | None) -> str | None:
     return None
 
 
+def _rate(value: float) -> str:
+    """500 -> "500", 1234.5 -> "1,234"; below 10 two significant digits (0.675 -> "0.68"): a
+    fanout of 200 deliveries a message offered 0.675 msgs/s, which read "0 msgs/s"."""
+    return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
+
+
 def _offered_words(unit: str, offered: float, msgs: float | None) -> tuple[str, str]:
     """("500 msgs/s", "/s") or, where messages fan out, ("100 msgs/s (1,000 deliveries/s)",
     " deliveries/s"): the offered load, and the unit the served rate is counted in."""
     if unit != "deliveries" or msgs is None:
-        return f"{offered:,.0f} {unit}/s", "/s"
+        return f"{_rate(offered)} {unit}/s", "/s"
     if msgs > 0 and abs(offered / msgs - 1.0) < 0.05:
-        return f"{msgs:,.0f} msgs/s", "/s"
-    return f"{msgs:,.0f} msgs/s ({offered:,.0f} deliveries/s)", " deliveries/s"
+        return f"{_rate(msgs)} msgs/s", "/s"
+    return f"{_rate(msgs)} msgs/s ({_rate(offered)} deliveries/s)", " deliveries/s"
 
 
 def _saturated_words(

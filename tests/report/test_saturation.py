@@ -88,6 +88,15 @@ def test_cpu_bound_and_fan_out_wording() -> None:
     )
 
 
+def test_a_rate_below_one_message_a_second_keeps_its_digits() -> None:
+    """A fanout of 200 deliveries a message at 0.675 msgs/s read "saturated at 0 msgs/s"."""
+    doc = schema2({"sio": Outcome(served=83.0, queue_s=0.014)})
+    for run in doc["runs"]:
+        run["overall"]["offered_msgs_per_s"] = 0.675
+    text = _report(doc).sections[0].verdicts[0]
+    assert "python-socketio was saturated at 0.68 msgs/s (500 deliveries/s)" in text, text
+
+
 def test_saturated_by_a_growing_queue_in_one_repetition_only() -> None:
     grows = Outcome(served=490.0, saturated=True, queue_s=1.2, repetitions=(1,))
     report = _report(schema2({"sio": grows}))
