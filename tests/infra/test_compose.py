@@ -224,7 +224,20 @@ def test_loadgen_writes_results_to_the_mounted_folder(compose: dict[str, Any]) -
     assert argv[:2] == ["run", "scenarios/room-chat.yaml"]
     assert option(argv, "--out") == "/app/results"
     assert "./results:/app/results" in loadgen["volumes"]
-    assert {"sio", "channels"} <= set(loadgen["depends_on"])
+
+
+def test_loadgen_reaches_the_compose_redis_through_a_variable_bench_reads(
+    compose: dict[str, Any],
+) -> None:
+    """``bench run`` starts its own servers and reads ``REDIS_URL`` (loadgen/run/runner.py);
+    it once got ``BENCH_TARGETS``/``BENCH_REDIS_URL``, which nothing reads, and would have looked
+    for Redis on the container's own 127.0.0.1."""
+    loadgen = compose["services"]["loadgen"]
+
+    assert loadgen["environment"] == {"REDIS_URL": "redis://redis:6379/0"}
+    assert loadgen["depends_on"]["redis"]["condition"] == "service_healthy"
+    runner = (REPO / "loadgen" / "run" / "runner.py").read_text()
+    assert 'os.environ.get("REDIS_URL")' in runner
 
 
 def test_every_built_service_has_its_dockerfile(compose: dict[str, Any]) -> None:
