@@ -81,14 +81,14 @@ def _saturated_words(
 ) -> str:  # fmt: skip
     """The saturation sentence itself, whether its figures are one run's or medians."""
     at, per = offered
-    text = f"{name} was saturated{when} at {at}: it served {served:,.0f}{per}"
+    text = f"{name} was saturated{when} at {at}: it served {_rate(served)}{per}"
     if queue_s is not None:
         text += f" and its queue reached {_queue(queue_s)}"
     text += f"; {late or 0:,.0f} deliveries were late, {lost or 0:,.0f} lost"
     if queued is not None and queued > 0:
         text += f", {queued:,.0f} still queued when the grace period ended"
         if end_rate is not None:
-            text += f" (it was still serving {end_rate:,.0f}/s then)"
+            text += f" (it was still serving {_rate(end_rate)}/s then)"
     text += "."
     words = bound_words(bound, cpu_pct)
     return text + (f" It was {words}." if words else "")

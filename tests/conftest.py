@@ -207,13 +207,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     counts: dict[str, int] = {}
-    first: dict[str, int] = {}
+    first: dict[str, int] = {}  # module -> its first item's index
+    unit_first: dict[str, int] = {}
     kinds: dict[str, set[str]] = {}
     for index, item in enumerate(items):
-        unit = _unit(_module(item))
-        counts[_module(item)] = counts.get(_module(item), 0) + 1
-        first.setdefault(_module(item), index)
-        first.setdefault(unit, index)
+        module = _module(item)
+        unit = _unit(module)
+        counts[module] = counts.get(module, 0) + 1
+        first.setdefault(module, index)
+        unit_first.setdefault(unit, index)
         kinds.setdefault(unit, set()).add(_kind(item))
     cost = {m: MODULE_SECONDS.get(m, 0.1 * n) for m, n in counts.items()}
     unit_cost: dict[str, float] = {}
@@ -238,7 +240,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def key(item: pytest.Item) -> tuple[int, float, int, float, int]:
         module = _module(item)
         unit = _unit(module)
-        return (phase[unit], -unit_cost[unit], first[unit], -cost[module], first[module])
+        return (phase[unit], -unit_cost[unit], unit_first[unit], -cost[module], first[module])
 
     items.sort(key=key)
 

@@ -199,14 +199,19 @@ async def run_scenario(
     if options.metrics_port is not None:  # live figures for Prometheus while it runs
         return await with_live_figures(run_scenario, scenario, source, options)
     try:  # a fault restarting the broker needs one this run owns: a private one on free ports
-        with private_broker(scenario, pinning(options.pin)[0]) as own:
-            return await _run_scenario(scenario, source, options, own)
+        pins = pinning(options.pin)  # (server CPUs, load-generator CPUs)
+        with private_broker(scenario, pins[0]) as own:  # the broker shares the servers' CPUs
+            return await _run_scenario(scenario, source, options, own, pins)
     except PrivateServerError as exc:
         raise RunError(f"scenario {scenario.name!r} restarts its broker, but {exc}") from None
 
 
 async def _run_scenario(
-    scenario: Scenario, source: str, options: RunOptions, own: PrivateServer | None
+    scenario: Scenario,
+    source: str,
+    options: RunOptions,
+    own: PrivateServer | None,
+    pins: tuple[list[int] | None, list[int] | None],
 ) -> tuple[Path, dict[str, Any]]:
     if own is not None:  # the servers use the run's own broker
         urls = {f"{scenario.backend.kind}_url": own.url}  # redis_url, rabbitmq_url or postgres_url
@@ -215,7 +220,7 @@ async def _run_scenario(
     resolve_mqtt(scenario, options)  # a broker that is down: one line, before anything starts
     resolve_brokers(scenario, options)
     plan = build_plan(scenario)
-    server_cpus, loadgen_cpus = pinning(options.pin)
+    server_cpus, loadgen_cpus = pins
     workers = options.workers or default_workers(len(plan.connections), loadgen_cpus)
     partitions = [p for p in partition(plan, workers) if p]
     contenders = [
