@@ -236,7 +236,7 @@ def _judge(
         server_cpu_pct=_finite(figures.get("server_cpu_pct")),
         cpu_per_instance_pct=_finite(figures.get("server_cpu_max_instance_pct")),
         lost_per_s=counts.lost / max(window.duration_s, 1e-9) if flow.unit == "deliveries" else 0,
-        served_seconds=flow.seconds,
+        served_seconds=flow.seconds, offered_msgs=phase["sent"],
     )  # fmt: skip
     ended = grace.get("ended_at_s")
     floor_ms = 1000.0 * max(0.0, ended - window.end_s) if ended is not None else 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from loadgen.measure.accounting import DeliveryCounts
-from loadgen.measure.saturation import classify, latency_trend, window_seconds
+from loadgen.measure.saturation import SERVED_MSGS_MIN, classify, latency_trend, window_seconds
 from loadgen.measure.served import window_flow
 from loadgen.measure.stats import LatencyHistogram, censored_summary
 from loadgen.measure.timeseries import SecondRow
@@ -149,3 +149,20 @@ def test_one_or_two_whole_seconds_do_not_judge_the_served_rate() -> None:
     counted = classify(offered_per_s=20, served_per_s=0, p50s=[], unit="deliveries",
                        served_seconds=0)  # fmt: skip
     assert counted.saturated  # no whole second: the window's own counts decide
+
+
+def test_a_window_of_few_messages_does_not_judge_the_served_rate() -> None:
+    # the quick suite's fanout at 0.675 msgs/s: 7 messages in a 10 s window, 200 deliveries;
+    # the last message's deliveries landed past the window's end
+    few = classify(offered_per_s=20, served_per_s=17.2, p50s=steady(14.0), unit="deliveries",
+                   served_seconds=9, offered_msgs=7)  # fmt: skip
+    assert not few.saturated and few.reasons == ()
+    assert few.served_ratio == pytest.approx(0.86)
+    enough = classify(offered_per_s=20, served_per_s=17.2, p50s=steady(14.0), unit="deliveries",
+                      served_seconds=9, offered_msgs=SERVED_MSGS_MIN)  # fmt: skip
+    assert enough.saturated and "below 95%" in enough.reasons[0]
+    # a queue that grows still says saturated, however few the messages
+    growing = [(float(s), 20.0 + 60.0 * s) for s in range(9)]
+    queued = classify(offered_per_s=20, served_per_s=10, p50s=growing, unit="deliveries",
+                      served_seconds=9, offered_msgs=7)  # fmt: skip
+    assert queued.saturated and "grew" in queued.reasons[0]
