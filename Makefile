@@ -21,12 +21,13 @@ install: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/bench suite --quick
 
-# Three pytest-xdist workers (the suite mostly waits: servers starting, fixed-length runs,
-# backoffs), whole modules each (module-scoped servers start once); the whole runs (tests/run) in
-# two lanes, one run at a time in each; the timing measurement runs alone and CPU-heavy tests
-# never beside a timed one (tests/conftest.py).
+# Five pytest-xdist workers (the suite mostly waits: servers starting, fixed-length runs,
+# backoffs; it uses about a third of the 2 cores' time), whole modules each (module-scoped
+# servers start once): the timing measurements first with nothing beside them, then the
+# CPU-heavy tests beside the functional ones only, then the whole runs, at most five side by
+# side, with the rest (tests/conftest.py).
 # Any failure, and "no tests ran" (exit 5), fails the target.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 5
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 

@@ -82,13 +82,15 @@ def prefix() -> str:
     return "t" + uuid.uuid4().hex[:10]
 
 
-# --- parallel runs (`make test` runs pytest-xdist with 3 workers) ------------------------------
+# --- parallel runs (`make test` runs pytest-xdist with 5 workers) ------------------------------
 # Most of the suite's time is waiting (servers starting, fixed-length runs, reconnect backoffs,
 # brokers booting): on 2 workers it used a third of the machine's CPU time. Three markers keep
 # the measurements as they were when everything ran one test at a time:
-#   alone: a timing measurement (a 2 ms p50 regression against a stored baseline; a capacity
-#          search, which re-runs a step while other processes use the CPU) that runs with no
-#          other test beside it;
+#   alone: a measurement that neighbours move, run with no other test beside it: the capacity
+#          search (it waits for a quiet machine and re-runs a step while other processes use
+#          the CPU) and the stored-baseline check (baseline and current are separate runs a
+#          minute apart; beside the whole runs the reference's p99 in the baseline was 4x its
+#          current one, and an unchanged tree read "+345 %, regressed");
 #   heavy: a test that loads both cores (hundreds of busy clients, a browser) and so never runs
 #          beside a timed one;
 #   timed: every whole run (tests/run), hostile-client test and slow or re-tried test (TIMING):
@@ -98,38 +100,39 @@ def prefix() -> str:
 ALONE = pytest.mark.alone
 HEAVY = pytest.mark.heavy
 TIMED_DIRS = ("tests/run/", "tests/hostile/")
-# Rough seconds per module, from a 3-worker `make test` on this 2-core machine: the longest are
-# handed out first within each phase (below). A module not listed counts 0.1 s per test.
+# Rough seconds per module, from a 3- to 5-worker `make test` on this 2-core machine: the
+# longest are handed out first within each phase (below). A module not listed counts 0.1 s per
+# test.
 MODULE_SECONDS = {
-    "tests/report/test_check_slowdown.py": 75,
-    "tests/run/test_capacity.py": 77,
-    "tests/run/test_calibrate.py": 75,
-    "tests/run/test_check_base.py": 75,
-    "tests/run/test_bench_run.py": 90,
-    "tests/run/test_faults.py": 100,
-    "tests/run/test_broker_faults.py": 105,
-    "tests/run/test_overload.py": 70,
-    "tests/run/test_remote_workers.py": 15,
-    "tests/run/test_backplanes.py": 30,
-    "tests/run/test_polling_run.py": 13,
-    "tests/contract/test_cross_instance.py": 55,
-    "tests/report/test_html_chromium.py": 33,
-    "tests/hostile/test_slow_reader.py": 24,
-    "tests/contract/test_chat_contract.py": 38,
-    "tests/hostile/test_robustness_run.py": 35,
-    "tests/launcher/test_launcher.py": 31,
-    "tests/contract/test_asgi_servers.py": 28,
-    "tests/hostile/test_findings.py": 24,
-    "tests/idiomatic/test_seeding.py": 24,
-    "tests/iot/test_iot_run.py": 24,
-    "tests/hostile/test_disconnects.py": 25,
-    "tests/metrics/test_run_metrics.py": 24,
-    "tests/contract/test_backplanes.py": 20,
-    "tests/clients/test_live.py": 16,
+    "tests/report/test_check_slowdown.py": 66,
+    "tests/run/test_capacity.py": 126,
+    "tests/run/test_calibrate.py": 88,
+    "tests/run/test_check_base.py": 66,
+    "tests/run/test_bench_run.py": 75,
+    "tests/run/test_faults.py": 99,
+    "tests/run/test_broker_faults.py": 95,
+    "tests/run/test_overload.py": 61,
+    "tests/run/test_remote_workers.py": 12,
+    "tests/run/test_backplanes.py": 26,
+    "tests/run/test_polling_run.py": 12,
+    "tests/contract/test_cross_instance.py": 39,
+    "tests/report/test_html_chromium.py": 22,
+    "tests/hostile/test_slow_reader.py": 19,
+    "tests/contract/test_chat_contract.py": 36,
+    "tests/hostile/test_robustness_run.py": 34,
+    "tests/launcher/test_launcher.py": 27,
+    "tests/contract/test_asgi_servers.py": 24,
+    "tests/hostile/test_findings.py": 17,
+    "tests/idiomatic/test_seeding.py": 19,
+    "tests/iot/test_iot_run.py": 21,
+    "tests/hostile/test_disconnects.py": 19,
+    "tests/metrics/test_run_metrics.py": 22,
+    "tests/contract/test_backplanes.py": 14,
+    "tests/clients/test_live.py": 12,
     "tests/contract/test_polling_contract.py": 14,
-    "tests/hostile/test_http_limits.py": 14,
-    "tests/iot/test_bridges.py": 14,
-    "tests/interop/test_node_client.py": 9,
+    "tests/hostile/test_http_limits.py": 11,
+    "tests/iot/test_bridges.py": 12,
+    "tests/interop/test_node_client.py": 6,
 }
 
 
@@ -138,22 +141,19 @@ def _module(item: pytest.Item) -> str:
 
 
 # Work units (a worker runs a unit's tests one after another; --dist loadscope):
-# - the whole runs (tests/run) in two lanes: at most two whole runs side by side, one per lane.
-#   Both load generators then share CPU 0 and both servers CPU 1 (loadgen/run/runner.py:
-#   pinning); the runs here offer tens of messages per second, a few percent of a core. The
-#   lanes hold about the same seconds: RUN_LANE_B below, the rest in lane A. The capacity
-#   search, which runs alone, is a unit of its own.
-# - the heavy modules, one unit, whose turn is held from one heavy test to the next (below);
-# - every other module.
+# - the exclusive unit: the alone modules (the capacity search, the stored-baseline check)
+#   first, then the heavy modules; an exclusive turn is held from one test of a kind to the
+#   next (below);
+# - every other module. At most five whole runs (tests/run) then run side by side, one per
+#   worker: their load generators share CPU 0 and their servers CPU 1 (loadgen/run/runner.py:
+#   pinning); the runs here offer tens of messages per second, a few percent of a core. (A
+#   private RabbitMQ booting again takes the servers' core for seconds, beside whichever runs
+#   are on at the time: the fault runs judge losses by outage window and recovery within 15 s,
+#   no more sensitive to it than the latency bounds of the others.)
 # (xdist's own `--dist loadgroup` does not group under pytest 9.2: it renames `item._nodeid`,
 # which pytest no longer reads.)
-WHOLE_RUNS = "tests/run/"
-RUN_LANE_B = (
-    "tests/run/test_calibrate.py",
-    "tests/run/test_broker_faults.py",
-    "tests/run/test_faults.py",
-)
-OWN_UNIT = ("tests/run/test_capacity.py",)
+EXCLUSIVE = "exclusive"
+ALONE_MODULES = ("tests/run/test_capacity.py", "tests/report/test_check_slowdown.py")
 HEAVY_MODULES = (
     "tests/contract/test_cross_instance.py",
     "tests/report/test_html_chromium.py",
@@ -163,15 +163,13 @@ HEAVY_MODULES = (
 
 def _unit(module: str) -> str:
     """The work unit a module belongs to."""
-    if module in HEAVY_MODULES:
-        return "heavy"
-    if module.startswith(WHOLE_RUNS) and module not in OWN_UNIT:
-        return WHOLE_RUNS + ("lane-b" if module in RUN_LANE_B else "lane-a")
-    return module
+    return EXCLUSIVE if module in ALONE_MODULES or module in HEAVY_MODULES else module
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Under ``--dist loadscope``: the units of :func:`_unit`."""
+    """Under ``--dist loadscope``: the units of :func:`_unit`, each handed out when the worker
+    is down to its last test (xdist hands out the next unit at two tests left: a worker then
+    held the next unit through its last two whole runs, a minute, while others sat idle)."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -180,30 +178,51 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         def _split_scope(self, nodeid: str) -> str:
             return _unit(nodeid.split("::", 1)[0])
 
+        def _reschedule(self, node: Any) -> None:
+            # A worker runs a test once it knows the next one (or that none follows): a unit
+            # is handed out when one test of its current work is left, not before.
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            if self._pending_of(self.assigned_work[node]) > 1:
+                return
+            self._assign_work_unit(node)
+
     return Units(config, log)
 
 
 def _kind(item: pytest.Item) -> str:
-    if item.get_closest_marker("alone"):
+    """alone, heavy, timed or free (above); every test of an exclusive module takes its
+    module's turn (the heavy unit's first test, a quick functional one, started beside a whole
+    run, and the heavy test after it waited for that)."""
+    module = _module(item)
+    if module in ALONE_MODULES or item.get_closest_marker("alone"):
         return "alone"
-    if item.get_closest_marker("heavy"):
+    if module in HEAVY_MODULES or item.get_closest_marker("heavy"):
         return "heavy"
     timed = item.get_closest_marker("slow") or item.get_closest_marker("flaky")
-    return "timed" if timed or _module(item).startswith(TIMED_DIRS) else "free"
+    return "timed" if timed or module.startswith(TIMED_DIRS) else "free"
 
 
-# The phases the units are handed out in. The critical path is the alone tests, the heavy
-# unit and the longer lane, none of which can run beside another; so: the heavy unit first, with
-# free modules beside it (about two workers' worth of its length: BESIDE_HEAVY), then the alone
-# units, then the lanes, then the rest (timed hostile-client modules beside the lanes, and the
-# free modules left). Within a phase the longest unit first.
-HEAVY_PHASE, BESIDE_HEAVY, ALONE_PHASE, LANES, REST = range(5)
+# The phases the units are handed out in. The critical path is the alone tests, the heavy tests
+# and the timed modules, none of which can run beside another kind; so the exclusive unit
+# first: its alone tests (nothing runs beside them, so the other workers wait), then its heavy
+# tests with free modules beside them (three workers' worth of their length: BESIDE_HEAVY),
+# then the rest: the timed modules (whole runs, hostile clients) and the free modules left.
+# Within a phase the longest unit first. (With the alone tests a unit of their own, handed out
+# after the heavy phase, the second worker to ask took a whole run and the search waited 50 s
+# for it; handed out first, the heavy unit started on another worker at the same moment and the
+# search waited for all of it.)
+EXCLUSIVE_PHASE, BESIDE_HEAVY, REST = range(3)
+BESIDE_HEAVY_SHARE = 3.0
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under xdist, the order the units are handed out in (the phases above); each unit's
-    modules longest first, each module's tests in their own order."""
+    modules alone ones first, then longest first, each module's tests in their own order."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     counts: dict[str, int] = {}
@@ -222,25 +241,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for module, seconds in cost.items():
         unit_cost[_unit(module)] = unit_cost.get(_unit(module), 0.0) + seconds
     phase: dict[str, int] = {}
-    for unit, seen in kinds.items():
-        if unit == "heavy":
-            phase[unit] = HEAVY_PHASE
-        elif "alone" in seen:
-            phase[unit] = ALONE_PHASE
-        elif unit.startswith(WHOLE_RUNS):
-            phase[unit] = LANES
-        else:
-            phase[unit] = REST
-    beside = 2 * unit_cost.get("heavy", 0.0)
+    for unit in kinds:
+        phase[unit] = EXCLUSIVE_PHASE if unit == EXCLUSIVE else REST
+    heavy = sum(seconds for module, seconds in cost.items() if module in HEAVY_MODULES)
+    beside = BESIDE_HEAVY_SHARE * heavy
     for unit in sorted(kinds, key=lambda u: -unit_cost[u]):
         if beside > 0 and kinds[unit] == {"free"}:
             phase[unit] = BESIDE_HEAVY
             beside -= unit_cost[unit]
 
-    def key(item: pytest.Item) -> tuple[int, float, int, float, int]:
+    def key(item: pytest.Item) -> tuple[int, float, int, bool, float, int]:
         module = _module(item)
         unit = _unit(module)
-        return (phase[unit], -unit_cost[unit], unit_first[unit], -cost[module], first[module])
+        later = module not in ALONE_MODULES
+        return (phase[unit], -unit_cost[unit], unit_first[unit], later, -cost[module],
+                first[module])  # fmt: skip
 
     items.sort(key=key)
 
@@ -258,10 +273,10 @@ def _turns(kind: str) -> list[tuple[str, int, bool]]:
 
 
 # The locks an alone or heavy test took, kept while this worker's next test is of the same
-# module or, heavy, of the same unit: released in between, a waiting timed test took the turn,
-# and the next alone test waited a minute for it (each of five heavy tests waited for a whole
-# run). The module's other tests run in that turn too.
-EXCLUSIVE = ("alone", "heavy")
+# kind and of the same module or exclusive unit: released in between, a waiting timed test took
+# the turn, and the next alone test waited a minute for it (each of five heavy tests waited for
+# a whole run). The unit's other tests of that kind run in that turn too.
+EXCLUSIVE_KINDS = ("alone", "heavy")
 _HELD_EXCLUSIVE: list[int] = []
 
 
@@ -283,9 +298,10 @@ def _release(held: list[int]) -> None:
     held.clear()
 
 
-def _turn(item: pytest.Item) -> str:
-    """What an exclusive turn is held through: the module, or every heavy module."""
-    return "heavy" if _module(item) in HEAVY_MODULES else _module(item)
+def _turn(item: pytest.Item) -> tuple[str, str]:
+    """What an exclusive turn is held through: the kind, and the module or exclusive unit."""
+    unit = _unit(_module(item))
+    return _kind(item), unit if unit == EXCLUSIVE else _module(item)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -298,14 +314,12 @@ def pytest_runtest_protocol(
         return (yield)
     where = Path(tempfile.gettempdir()) / f"bench-tests-{run_id}"
     where.mkdir(exist_ok=True)
-    # A heavy module's other tests take the heavy turn too: the unit's first test (a quick
-    # functional one) started beside a whole run, and the heavy test after it waited for that.
-    kind = "heavy" if _module(item) in HEAVY_MODULES else _kind(item)
+    kind = _kind(item)
     held: list[int] = []
     try:
         if _HELD_EXCLUSIVE:
-            pass  # an exclusive turn taken earlier in this module (or heavy unit)
-        elif kind in EXCLUSIVE:
+            pass  # an exclusive turn taken earlier in this module (or exclusive unit)
+        elif kind in EXCLUSIVE_KINDS:
             _take(where, _turns(kind), _HELD_EXCLUSIVE)
         else:
             _take(where, _turns(kind), held)
