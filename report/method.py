@@ -11,7 +11,9 @@ from loadgen.measure.saturation import (
     CPU_BOUND_PCT,
     GROWTH_MIN_FRACTION,
     GROWTH_MIN_MS,
+    SERVED_MSGS_MIN,
     SERVED_RATIO_MIN,
+    SERVED_SECONDS_MIN,
 )
 from report.verdict import MIN_EFFECT
 
@@ -49,8 +51,11 @@ _LATE_LOST = (
     "smaller number."
 )
 _SATURATION = (
-    f"A contender is saturated when it served under {SERVED_RATIO_MIN:.0%} of the offered rate, "
-    "or when its median latency grew through the window (the least-squares line through the "
+    f"A contender is saturated when it served under {SERVED_RATIO_MIN:.0%} of the offered rate "
+    f"(judged over {SERVED_SECONDS_MIN} whole seconds and {SERVED_MSGS_MIN} messages or more: "
+    "over fewer, one message's deliveries landing past the window's end move the ratio more "
+    "than that margin), or when its median latency grew through the window (the least-squares "
+    "line through the "
     f"per-second p50 rising by more than {GROWTH_MIN_MS:.0f} ms and by more than "
     f"{GROWTH_MIN_FRACTION:.0%} of the window's median): its queue grows, and its latency "
     "measures the queue, not its speed. Its latency cells say saturated, and latency and server "
