@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ import psutil
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # for client_code_cost's imports of loadgen
+from servers.launch.ports import free_port  # noqa: E402  (after the path)
+
 LIBRARIES = ("picows", "aiohttp", "websockets")
 UVICORN = ["-m", "uvicorn", "--loop", "uvloop", "--http", "httptools"]
 UVICORN += ["--ws", "websockets-sansio", "--lifespan", "off", "--no-access-log"]
@@ -55,12 +56,6 @@ class Load:
     def argv(self) -> list[str]:
         shape = (self.connections, self.window, self.duration, self.body, self.rate)
         return [str(value) for value in shape]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def pinned(cpu: int | None) -> list[str]:

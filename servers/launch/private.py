@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from servers.launch.orphans import on_main_thread
-from servers.launch.process import child_setup, free_port
+from servers.launch.ports import free_port
+from servers.launch.process import child_setup
 
 
 class PrivateServerError(RuntimeError):

@@ -29,8 +29,8 @@ from typing import Any
 import psycopg
 
 from servers.common.brokers import probe_rabbitmq
+from servers.launch.ports import free_port
 from servers.launch.private import PrivateServer, PrivateServerError
-from servers.launch.process import free_port
 from servers.launch.redis import RedisServer
 
 PG_USER = "postgres"  # the database role, and the system user when running as root

@@ -7,7 +7,6 @@ import contextlib
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from servers.common.config import ServerConfig
 from servers.launch import orphans
+from servers.launch.ports import free_port
 from servers.launch.specs import AsgiSettings, ServerSpec, server_spec
 
 _LIVE: set[ServerGroup] = set()
@@ -31,12 +31,6 @@ class ServerStartError(RuntimeError):
 
 class ServerDiedError(RuntimeError):
     """A server that was ready has exited."""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def child_setup(cpus: Sequence[int] | None, die_with_parent: bool) -> Callable[[], None]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from servers.common.config import ServerConfig
 from servers.common.health import HEALTH_PATH
-from servers.launch.tls import free_port
+from servers.launch.ports import free_port
 
 # uvicorn's httptools protocol with the request-head limits of AsgiSettings, passed in these.
 HEAD_TIMEOUT_ENV = "BENCH_ASGI_HEAD_TIMEOUT_S"

@@ -9,20 +9,12 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import socket
 import ssl
 from pathlib import Path
 
 CERT_FILE = "tls-cert.pem"
 KEY_FILE = "tls-key.pem"
 ALPN = ("h2", "http/1.1")  # HTTP/2 first, as a browser offers it
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port free on ``host`` now (the server binds it a moment later)."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def make_certificate(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:

@@ -17,7 +17,7 @@ import pytest
 from servers.common.brokers import BrokerUnavailableError
 from servers.common.config import ServerConfig
 from servers.launch import start_servers
-from servers.launch.process import free_port
+from servers.launch.ports import free_port
 from tests.conftest import TIMEOUT
 from tests.contract.conftest import (
     BACKPLANE_DEPLOYMENTS,

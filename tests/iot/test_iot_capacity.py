@@ -14,7 +14,7 @@ from loadgen.plan.build import build_plan
 from loadgen.run.runner import RunOptions
 from loadgen.scenario.load import load_scenario
 from report.capacity_text import render
-from servers.launch.process import free_port
+from servers.launch.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 IOT = ROOT / "scenarios" / "iot-dashboard.yaml"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from servers.launch.process import free_port
+from servers.launch.ports import free_port
 from tests.conftest import TIMING
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, TIMING]

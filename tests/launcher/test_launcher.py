@@ -23,7 +23,7 @@ import pytest
 from servers.common.config import DEFAULT_SECRET, ServerConfig
 from servers.common.tokens import TokenError, verify_token
 from servers.launch import CONTENDERS, ServerStartError, start_servers
-from servers.launch.process import free_port
+from servers.launch.ports import free_port
 from tests.conftest import TIMEOUT
 
 pytestmark = pytest.mark.integration
@@ -200,14 +200,6 @@ def bench_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def consecutive_free_ports(count: int) -> int:
-    for _ in range(50):
-        base = free_port()
-        if base + count < 65536 and all(port_free(base + k) for k in range(count)):
-            return base
-    raise RuntimeError(f"found no {count} consecutive free ports")
-
-
 # --- (a) a child that crashes at start is reported at once, with its log -----------------------
 
 
@@ -233,7 +225,7 @@ def test_child_crashing_at_import_is_reported_at_once_with_its_log(
 def test_instance_failing_to_bind_stops_the_instances_already_started(
     redis_url: str, prefix: str, tmp_path: Path
 ) -> None:
-    base = consecutive_free_ports(2)
+    base = free_port(count=2)
     config = ServerConfig(backend="redis", redis_url=redis_url, redis_prefix=prefix)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blocker:
         blocker.bind(("127.0.0.1", base + 1))
@@ -363,7 +355,7 @@ def test_bench_serve_started_in_the_background_stops_on_sigint(
 def test_bench_serve_port_n_puts_instance_k_on_n_plus_k(
     bench_serve: StartServe, redis_url: str, prefix: str, tmp_path: Path
 ) -> None:
-    base = consecutive_free_ports(2)
+    base = free_port(count=2)
     args = ["sio", "--port", str(base), "--instances", "2", "--backend", "redis"]
     args += ["--redis-url", redis_url, "--log-dir", str(tmp_path)]
     serve = bench_serve(args, bench_env(BENCH_REDIS_PREFIX=prefix))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from loadgen.run.runner import RunOptions, run_scenario
 from loadgen.run.server_pool import ServerPool
 from loadgen.scenario.load import load_scenario
 from servers.launch import ServerGroup
+from servers.launch.ports import free_port
 from tests.conftest import TIMEOUT
 
 pytestmark = pytest.mark.integration
@@ -109,15 +109,9 @@ async def test_live_figures_and_server_counts_match_the_result(tmp_path: Path) -
         assert total(server, "chat_connections_opened_total") == record["connected"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_bench_run_serves_metrics_port(tmp_path: Path) -> None:
     """The CLI wiring: ``bench run --metrics --metrics-port`` answers scrapes during the run."""
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable, "-m", "bench", "run", str(ECHO), "--smoke", "--contender", "sio",
         "--repetitions", "1", "--metrics", "--metrics-port", str(port), "--out", str(tmp_path),
