@@ -299,9 +299,9 @@ def _release(held: list[int]) -> None:
 
 
 def _turn(item: pytest.Item) -> tuple[str, str]:
-    """What an exclusive turn is held through: the kind, and the module or exclusive unit."""
-    unit = _unit(_module(item))
-    return _kind(item), unit if unit == EXCLUSIVE else _module(item)
+    """What an exclusive turn is held through: the kind, and the unit (the module, or the
+    exclusive unit)."""
+    return _kind(item), _unit(_module(item))
 
 
 @pytest.hookimpl(wrapper=True)

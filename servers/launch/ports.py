@@ -30,11 +30,13 @@ def ephemeral_low() -> int:
 
 
 def bindable(port: int, host: str = "127.0.0.1") -> bool:
-    """True when a listening socket could bind ``port`` on ``host`` now."""
+    """True when a server could listen on ``port`` on ``host`` now: nothing listens there
+    (connections in TIME_WAIT do not count, as the servers bind with ``SO_REUSEADDR``)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
+            sock.listen()
         except OSError:
             return False
     return True
@@ -42,13 +44,9 @@ def bindable(port: int, host: str = "127.0.0.1") -> bool:
 
 def free_port(host: str = "127.0.0.1", count: int = 1) -> int:
     """The first of ``count`` consecutive ports free on ``host`` now, below the ephemeral range
-    (any free port the kernel gives when that range starts too low to leave room)."""
+    (anywhere above :data:`LOWEST` when that range starts too low to leave room)."""
     top = ephemeral_low() - count
     if top <= LOWEST:
-        if count == 1:
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-                sock.bind((host, 0))
-                return int(sock.getsockname()[1])
         top = 65536 - count
     for _ in range(TRIES):
         base = _pick.randrange(LOWEST, top)

@@ -23,7 +23,7 @@ import pytest
 from servers.common.config import DEFAULT_SECRET, ServerConfig
 from servers.common.tokens import TokenError, verify_token
 from servers.launch import CONTENDERS, ServerStartError, start_servers
-from servers.launch.ports import free_port
+from servers.launch.ports import bindable, free_port
 from tests.conftest import TIMEOUT
 
 pytestmark = pytest.mark.integration
@@ -63,18 +63,6 @@ def tree(pids: list[int]) -> list[psutil.Process]:
     return procs + [child for proc in procs for child in proc.children(recursive=True)]
 
 
-def port_free(port: int, host: str = "127.0.0.1") -> bool:
-    """True when nothing listens on ``port`` (connections in TIME_WAIT do not count)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-            sock.listen()
-        except OSError:
-            return False
-    return True
-
-
 def busy_ports(ports: list[int], timeout: float) -> list[int]:
     """Wait up to ``timeout`` for every port to be free; return those still listened on.
 
@@ -83,7 +71,7 @@ def busy_ports(ports: list[int], timeout: float) -> list[int]:
     """
     deadline = time.monotonic() + timeout
     while True:
-        busy = [port for port in ports if not port_free(port)]
+        busy = [port for port in ports if not bindable(port)]
         if not busy or time.monotonic() > deadline:
             return busy
         time.sleep(0.05)
